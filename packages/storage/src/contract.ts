@@ -10,13 +10,21 @@
  *   from its end; `limit` caps the number of entries yielded.
  * - Entries written with a TTL are invisible to every read (`get`, `getBatch`, `read`, conditional
  *   ops) once expired. `ttlGet`/`ttlRead` additionally report the remaining time to live.
- *   `ttlSeconds` undefined or 0 = no expiry. A write without TTL clears an earlier TTL.
+ *   `ttlSeconds` undefined or 0 = no expiry; otherwise a whole number of seconds up to
+ *   `MAX_TTL_SECONDS` (Cassandra's 20 years). Reported TTLs are whole seconds, rounded up.
+ *   A write without TTL clears an earlier TTL.
+ * - Partition keys are non-empty; clustering keys may be empty (the smallest key). An empty
+ *   `toCk` therefore yields nothing, unlike `toCk` undefined.
+ * - Within one `putBatch`, a later item for the same key wins over an earlier one.
  * - Conditional operations (`insertIfNotExists`, `compareAndSwap`, `compareAndDelete`) are atomic
  *   against each other and against concurrent callers on any node: exactly one of N concurrent
  *   `insertIfNotExists` calls for the same key returns true.
  * - A value larger than `limits.maxValueBytes`, a key longer than `limits.maxKeyBytes`, or a batch
  *   with more than `limits.maxBatchItems` items is refused with `StorageLimitError` before anything
  *   is written — never silently chunked, so conditional operations stay atomic.
+ * - Invalid arguments (a key or value that is not a Uint8Array, an empty partition key, a negative,
+ *   fractional or NaN TTL, a `limit` that is not a positive integer) are refused with
+ *   `StorageArgumentError`. Drivers use the shared checks in `validate.ts`.
  * - Byte arrays passed in may be reused by the caller after the call returns; byte arrays returned
  *   belong to the caller.
  */

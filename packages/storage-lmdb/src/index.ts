@@ -1,0 +1,1 @@
+export { createLmdbDriver, LMDB_LIMITS, type LmdbDriver, type LmdbDriverOptions } from './lmdb-driver.js';

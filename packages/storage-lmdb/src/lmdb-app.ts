@@ -1,0 +1,203 @@
+import type { Database } from 'lmdb';
+import {
+  assertBytes,
+  checkBatch,
+  checkItem,
+  checkKey,
+  checkKeys,
+  checkRead,
+  checkTtl,
+  expiryFromTtl,
+  remainingTtlSeconds,
+  type AppStorage,
+  type Bytes,
+  type Entry,
+  type Item,
+  type Key,
+  type ReadOptions,
+  type StorageLimits,
+  type TtlEntry,
+  type TtlValue,
+} from '@stoa/storage';
+import {
+  composeKey,
+  encodeValue,
+  expiryOf,
+  isLive,
+  partitionEnd,
+  partitionPrefix,
+  storedEquals,
+  valueOf,
+} from './keys.js';
+
+export type BinaryDb = Database<Buffer, Buffer>;
+
+/**
+ * One app = one named sub-database. Writes go through lmdb's asynchronous write queue: every put
+ * and transaction issued in one event-loop turn is committed in one LMDB transaction (group
+ * commit), and its promise resolves once that transaction is durable (see lmdb-driver.ts).
+ * Conditional ops read and write inside one `transaction()` callback, which runs under LMDB's
+ * single write lock, so they are atomic.
+ */
+export class LmdbAppStorage implements AppStorage {
+  constructor(
+    readonly limits: StorageLimits,
+    private readonly db: BinaryDb,
+    private readonly assertOpen: () => void,
+  ) {}
+
+  async put(pk: Bytes, ck: Bytes, value: Bytes): Promise<void> {
+    this.assertOpen();
+    checkItem(this.limits, pk, ck, value);
+    await this.db.put(composeKey(partitionPrefix(pk), ck), encodeValue(value, 0));
+  }
+
+  async putBatch(items: readonly Item[]): Promise<void> {
+    this.assertOpen();
+    checkBatch(this.limits, items);
+    if (items.length === 0) return;
+    // Encode before the transaction so the write lock is held for the puts only.
+    const encoded = items.map(
+      ({ pk, ck, value }) => [composeKey(partitionPrefix(pk), ck), encodeValue(value, 0)] as const,
+    );
+    await this.db.transaction(() => {
+      for (const [key, value] of encoded) this.db.putSync(key, value);
+    });
+  }
+
+  // Reads are synchronous in lmdb (memory-mapped); the promise only carries result or error.
+  get(pk: Bytes, ck: Bytes): Promise<Bytes | undefined> {
+    return settle(() => {
+      this.assertOpen();
+      checkKey(this.limits, pk, ck);
+      return this.liveValue(composeKey(partitionPrefix(pk), ck), Date.now());
+    });
+  }
+
+  getBatch(keys: readonly Key[]): Promise<(Bytes | undefined)[]> {
+    return settle(() => {
+      this.assertOpen();
+      checkKeys(this.limits, keys);
+      const now = Date.now();
+      return keys.map(({ pk, ck }) => this.liveValue(composeKey(partitionPrefix(pk), ck), now));
+    });
+  }
+
+  private liveValue(key: Buffer, now: number): Uint8Array | undefined {
+    const stored = this.db.getBinaryFast(key);
+    return stored !== undefined && isLive(stored, now) ? valueOf(stored) : undefined;
+  }
+
+  read(pk: Bytes, fromCk?: Bytes, toCk?: Bytes, options?: ReadOptions): AsyncIterable<Entry> {
+    return this.scan(pk, fromCk, toCk, options, (ck, stored) => ({ ck, value: valueOf(stored) }));
+  }
+
+  ttlRead(pk: Bytes, fromCk?: Bytes, toCk?: Bytes, options?: ReadOptions): AsyncIterable<TtlEntry> {
+    return this.scan(pk, fromCk, toCk, options, (ck, stored, now) => ({
+      ck,
+      value: valueOf(stored),
+      ttlSeconds: remainingTtlSeconds(expiryOf(stored), now),
+    }));
+  }
+
+  /**
+   * Validates eagerly, then walks one LMDB cursor (a snapshot) lazily. Expired entries are
+   * skipped, so `limit` is counted here rather than passed to lmdb.
+   */
+  private scan<T>(
+    pk: Bytes,
+    fromCk: Bytes | undefined,
+    toCk: Bytes | undefined,
+    options: ReadOptions | undefined,
+    map: (ck: Uint8Array, stored: Buffer, now: number) => T,
+  ): AsyncIterable<T> {
+    this.assertOpen();
+    const { limit, reverse, empty } = checkRead(this.limits, pk, fromCk, toCk, options);
+    const prefix = partitionPrefix(pk);
+    const low = composeKey(prefix, fromCk ?? new Uint8Array(0));
+    const high = toCk === undefined ? partitionEnd(prefix) : composeKey(prefix, toCk);
+    const db = this.db;
+    return {
+      async *[Symbol.asyncIterator]() {
+        if (empty) return;
+        // lmdb walks [start, end) forward; in reverse `start` is the upper bound, so the
+        // half-open range [low, high) becomes start=high (exclusive), end=low (inclusive).
+        const range = reverse
+          ? db.getRange({ start: high, end: low, reverse: true, exclusiveStart: true, inclusiveEnd: true })
+          : db.getRange({ start: low, end: high });
+        const now = Date.now();
+        let count = 0;
+        let walked = 0;
+        for (const { key, value } of range) {
+          // `map` copies key and value before control leaves this loop body.
+          if (isLive(value, now)) {
+            yield map(Uint8Array.prototype.slice.call(key, prefix.length, key.length), value, now);
+            if (limit !== undefined && ++count >= limit) return;
+          }
+          // lmdb reads synchronously: give I/O a turn now and then during long scans.
+          if (++walked % 1024 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      },
+    };
+  }
+
+  async insertIfNotExists(pk: Bytes, ck: Bytes, value: Bytes, ttlSeconds?: number): Promise<boolean> {
+    this.assertOpen();
+    checkItem(this.limits, pk, ck, value);
+    const ttl = checkTtl(ttlSeconds);
+    const key = composeKey(partitionPrefix(pk), ck);
+    const encoded = encodeValue(value, expiryFromTtl(ttl));
+    return this.db.transaction(() => {
+      const current = this.db.getBinaryFast(key);
+      if (current !== undefined && isLive(current, Date.now())) return false;
+      this.db.putSync(key, encoded);
+      return true;
+    });
+  }
+
+  async compareAndSwap(pk: Bytes, ck: Bytes, expected: Bytes, next: Bytes, ttlSeconds?: number): Promise<boolean> {
+    this.assertOpen();
+    checkItem(this.limits, pk, ck, next);
+    assertBytes(expected, 'expected value');
+    const ttl = checkTtl(ttlSeconds);
+    const key = composeKey(partitionPrefix(pk), ck);
+    const want = Buffer.from(expected);
+    const encoded = encodeValue(next, expiryFromTtl(ttl));
+    return this.db.transaction(() => {
+      const current = this.db.getBinaryFast(key);
+      if (current === undefined || !isLive(current, Date.now()) || !storedEquals(current, want)) return false;
+      this.db.putSync(key, encoded);
+      return true;
+    });
+  }
+
+  async compareAndDelete(pk: Bytes, ck: Bytes, expected: Bytes): Promise<boolean> {
+    this.assertOpen();
+    checkKey(this.limits, pk, ck);
+    assertBytes(expected, 'expected value');
+    const key = composeKey(partitionPrefix(pk), ck);
+    const want = Buffer.from(expected);
+    return this.db.transaction(() => {
+      const current = this.db.getBinaryFast(key);
+      if (current === undefined || !isLive(current, Date.now()) || !storedEquals(current, want)) return false;
+      this.db.removeSync(key);
+      return true;
+    });
+  }
+
+  ttlGet(pk: Bytes, ck: Bytes): Promise<TtlValue | undefined> {
+    return settle(() => {
+      this.assertOpen();
+      checkKey(this.limits, pk, ck);
+      const now = Date.now();
+      const stored = this.db.getBinaryFast(composeKey(partitionPrefix(pk), ck));
+      if (stored === undefined || !isLive(stored, now)) return undefined;
+      return { value: valueOf(stored), ttlSeconds: remainingTtlSeconds(expiryOf(stored), now) };
+    });
+  }
+}
+
+/** Runs `fn` now; a throw becomes a rejection. */
+function settle<T>(fn: () => T): Promise<T> {
+  return new Promise<T>((resolve) => resolve(fn()));
+}

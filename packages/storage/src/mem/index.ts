@@ -1,0 +1,1 @@
+export { createMemDriver, MEM_LIMITS, type MemDriverOptions } from './mem-driver.js';
