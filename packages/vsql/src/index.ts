@@ -1,0 +1,14 @@
+export type * from './ast.js';
+export { VsqlError, formatCodeFrame } from './diagnostics.js';
+export type { SourceLocation, SourceSpan, VsqlErrorKind, VsqlErrorOptions } from './diagnostics.js';
+export { tokenize } from './lexer.js';
+export type { Token, TokenKind } from './token.js';
+export { parse, MAX_NESTING_DEPTH } from './parser.js';
+export { print } from './printer.js';
+export { compile, summariseAppDef, SYS_FILE_NAME } from './compile.js';
+export type { AppDefSummary, CompileFile, CompileOptions, CompileResult } from './compile.js';
+export { checkCompatibility, diffAppDefs, formatDataType } from './compat.js';
+export type { AppDefDiff, BreakingChange, BreakingChangeCode, DiffEntry, DiffSubject } from './compat.js';
+export type * from './appdef.js';
+export { APPDEF_VERSION, findDefKind, isDocKind, isStoredTableKind } from './appdef.js';
+export { SYS_VSQL, SYS_PACKAGE_PATH } from './sys/sys-vsql.js';
