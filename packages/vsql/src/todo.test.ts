@@ -69,10 +69,10 @@ describe('todo example', () => {
     });
   });
 
-  it('has the WASM extensions', () => {
+  it('has the builtin extensions (dev mode; the WASM version comes with the WASM host)', () => {
     expect(appdef.extensions['todo.CompleteTask']).toMatchObject({
       kind: 'command',
-      engine: 'wasm',
+      engine: 'builtin',
       param: 'todo.CompleteParams',
       result: 'void',
       state: [{ storage: 'sys.Record', entities: ['todo.Task'] }],

@@ -1,5 +1,5 @@
-// `npm start`: for now (issue #2) compiles every app under examples/ and prints, per app, a summary
-// of its AppDef or its errors with code frames. Later issues make it start the platform.
+// `npm run compile:examples`: compiles every app under examples/ and prints, per app, a summary
+// of its AppDef or its errors with code frames.
 import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { compile, summariseAppDef } from '@stoa/vsql';

@@ -1,0 +1,212 @@
+/**
+ * The ExtensionContext an extension runs with. Every state read and intent is checked against the
+ * extension's declared STATE/INTENTS (an undeclared storage or entity is an extension bug: 500
+ * naming it). Intents are collected and applied by the caller after the invocation returns, so an
+ * extension that fails leaves nothing behind; the context is closed after the invocation and any
+ * late call (e.g. from a timed-out async builtin) throws.
+ */
+import { AppError } from '@stoa/errors';
+import type { AppDef, ExtensionDef, QName } from '@stoa/vsql';
+import type { Logger } from 'pino';
+import type {
+  EventView,
+  ExtensionContext,
+  IntentWriter,
+  ReadViewOptions,
+  StateReader,
+  ViewRow,
+} from '../extensions/host.js';
+import { tableIsA } from './fields.js';
+import type { StateSource } from './state-source.js';
+import { getViewDef, normalizeViewKey, readViewMerged, viewCk, viewPk, viewRowKey } from './views.js';
+import type { WriteSet } from './write-set.js';
+
+export interface CollectedIntents {
+  readonly inserts: { table: QName; id: number; fields: Record<string, unknown> }[];
+  readonly updates: { id: number; fields: Record<string, unknown> }[];
+  readonly views: { view: QName; row: Record<string, unknown> }[];
+  readonly results: Record<string, unknown>[];
+  response?: { status: number; message: string };
+}
+
+export interface ContextOptions {
+  readonly appdef: AppDef;
+  readonly ext: ExtensionDef;
+  readonly wsid: number;
+  readonly partition: number;
+  readonly state: StateSource;
+  readonly writes: WriteSet | undefined;
+  readonly arg?: Readonly<Record<string, unknown>> | undefined;
+  readonly unloggedArg?: Readonly<Record<string, unknown>> | undefined;
+  readonly event?: EventView | undefined;
+  readonly now: number;
+  readonly logger: Logger;
+  readonly getSecret: (name: string) => Promise<string | undefined>;
+  /** Commands: a new id for an inserted record (sync: the workspace sequence is loaded). */
+  readonly allocateId?: (table: QName) => number;
+}
+
+export interface BuiltContext {
+  readonly ctx: ExtensionContext;
+  readonly intents: CollectedIntents;
+  close(): void;
+}
+
+function declared(list: ExtensionDef['state'], storage: QName, entity?: QName, appdef?: AppDef): boolean {
+  return list.some(
+    (s) =>
+      s.storage === storage &&
+      (entity === undefined ||
+        s.entities.includes(entity) ||
+        (appdef !== undefined && s.entities.some((e) => tableIsA(appdef, entity, e)))),
+  );
+}
+
+export function buildExtensionContext(o: ContextOptions): BuiltContext {
+  const { ext, appdef } = o;
+  let open = true;
+  const intents: CollectedIntents = { inserts: [], updates: [], views: [], results: [] };
+  const denied = (verb: 'read' | 'write', storage: string, entity?: string): AppError =>
+    new AppError(
+      'INTERNAL',
+      `${ext.qname} may not ${verb} ${storage}${entity === undefined ? '' : `(${entity})`}: not in its ${verb === 'read' ? 'STATE' : 'INTENTS'}`,
+      { qname: ext.qname },
+    );
+  const assertOpen = (): void => {
+    if (!open)
+      throw new AppError('INTERNAL', `${ext.qname} used its context after the invocation ended`, { qname: ext.qname });
+  };
+  const canRead = (storage: QName, entity?: QName): void => {
+    assertOpen();
+    if (!declared(ext.state, storage, entity, appdef)) throw denied('read', storage, entity);
+  };
+  const canWrite = (storage: QName, entity?: QName): void => {
+    assertOpen();
+    if (!declared(ext.intents, storage, entity, appdef)) throw denied('write', storage, entity);
+  };
+
+  const state: StateReader = {
+    async getRecord(id) {
+      canRead('sys.Record');
+      const rec = await o.state.getRecord(o.wsid, id);
+      if (rec === undefined) return undefined;
+      canRead('sys.Record', String(rec['sys.QName']));
+      return rec;
+    },
+    async getView(view, key) {
+      canRead('sys.View', view);
+      const def = getViewDef(appdef, view);
+      const k = normalizeViewKey(def, key, def.clusteringColumns.length, `${ext.qname} getView(${view})`);
+      const row = await o.state.getViewRow(viewRowKey(def, o.wsid, k));
+      return row?.row;
+    },
+    readView(
+      view: QName,
+      keyPrefix: Readonly<Record<string, unknown>>,
+      options?: ReadViewOptions,
+    ): AsyncIterable<ViewRow> {
+      canRead('sys.View', view);
+      const def = getViewDef(appdef, view);
+      let cc = 0;
+      while (cc < def.clusteringColumns.length && keyPrefix[def.clusteringColumns[cc]!] !== undefined) cc++;
+      const k = normalizeViewKey(def, keyPrefix, cc, `${ext.qname} readView(${view})`);
+      const pk = viewPk(def, o.wsid, k);
+      const ck = viewCk(def, k, cc);
+      return (async function* () {
+        const rows = await readViewMerged(o.state, o.writes, pk, ck, options?.reverse === true);
+        let n = 0;
+        for (const r of rows) {
+          if (options?.limit !== undefined && n++ >= options.limit) return;
+          yield r.row;
+        }
+      })();
+    },
+    async getAppSecret(name) {
+      canRead('sys.AppSecret');
+      return o.getSecret(name);
+    },
+  };
+
+  const writer: IntentWriter = {
+    insertRecord(table, fields) {
+      canWrite('sys.Record', table);
+      if (o.allocateId === undefined)
+        throw new AppError('INTERNAL', `${ext.qname} cannot insert records (${ext.kind})`);
+      const id = o.allocateId(table);
+      intents.inserts.push({ table, id, fields: { ...fields } });
+      return id;
+    },
+    updateRecord(id, fields) {
+      canWrite('sys.Record');
+      if (ext.kind !== 'command') throw new AppError('INTERNAL', `${ext.qname} cannot update records (${ext.kind})`);
+      intents.updates.push({ id, fields: { ...fields } });
+    },
+    putView(view, row) {
+      canWrite('sys.View', view);
+      intents.views.push({ view, row: { ...row } });
+    },
+    result(row) {
+      assertOpen();
+      if (ext.kind !== 'command' && ext.kind !== 'query')
+        throw new AppError('INTERNAL', `${ext.qname} cannot return results (${ext.kind})`);
+      if (ext.kind === 'command' && intents.results.length > 0) {
+        throw new AppError('INTERNAL', `${ext.qname} returned more than one result`);
+      }
+      intents.results.push({ ...row });
+    },
+    response(status, message) {
+      assertOpen();
+      intents.response = { status, message };
+    },
+  };
+
+  const log = o.logger.child({ extension: ext.qname });
+  const ctx: ExtensionContext = {
+    qname: ext.qname,
+    kind: ext.kind,
+    appdef,
+    wsid: o.wsid,
+    partition: o.partition,
+    arg: o.arg,
+    unloggedArg: o.unloggedArg,
+    event: o.event,
+    now: o.now,
+    state,
+    intents: writer,
+    log: {
+      info: (m, d) => log.info(d ?? {}, m),
+      warn: (m, d) => log.warn(d ?? {}, m),
+      error: (m, d) => log.error(d ?? {}, m),
+    },
+  };
+  return {
+    ctx,
+    intents,
+    close() {
+      open = false;
+    },
+  };
+}
+
+const STATUS_CODES: Record<number, AppError['code']> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  410: 'GONE',
+  413: 'PAYLOAD_TOO_LARGE',
+  422: 'VALIDATION_FAILED',
+  429: 'RATE_LIMITED',
+  503: 'UNAVAILABLE',
+  504: 'TIMEOUT',
+};
+
+/** The AppError for an extension's `intents.response(status, message)`, or undefined for 2xx. */
+export function responseError(qname: QName, response: CollectedIntents['response']): AppError | undefined {
+  if (response === undefined || (response.status >= 200 && response.status < 300)) return undefined;
+  const code =
+    STATUS_CODES[response.status] ?? (response.status >= 400 && response.status < 500 ? 'BAD_REQUEST' : 'INTERNAL');
+  return new AppError(code, response.message, { qname });
+}

@@ -1,0 +1,99 @@
+import { AppError } from '@stoa/errors';
+import type { z } from 'zod';
+import type { ReadQuery } from '../core/service.js';
+import { genericWhere, parseJsonParam, parseOrThrow, readParamSchemas } from './validation.js';
+
+/**
+ * API v2 read parameters from the query string: `where` and `args` are JSON objects checked
+ * against the entity's schema, `order`/`keys`/`include` comma lists, `limit`/`skip` integers.
+ * A parameter the route does not take, or one given twice, is a 400 naming it.
+ */
+
+export type ReadParamName = 'where' | 'order' | 'limit' | 'skip' | 'keys' | 'include' | 'args';
+
+export const DOC_PARAMS: readonly ReadParamName[] = ['keys', 'include'];
+export const LIST_PARAMS: readonly ReadParamName[] = ['where', 'order', 'limit', 'skip', 'keys', 'include'];
+export const QUERY_PARAMS: readonly ReadParamName[] = [...LIST_PARAMS, 'args'];
+export const NO_PARAMS: readonly ReadParamName[] = [];
+
+export interface ParsedReadParams {
+  readonly read: ReadQuery;
+  readonly args: Readonly<Record<string, unknown>> | undefined;
+}
+
+export interface EntitySchemas {
+  where(): z.ZodType;
+  args?(): z.ZodType;
+}
+
+const EMPTY: ParsedReadParams = { read: {}, args: undefined };
+
+export function parseReadParams(
+  queryString: string,
+  allowed: readonly ReadParamName[],
+  schemas: EntitySchemas | undefined,
+): ParsedReadParams {
+  if (queryString === '') return EMPTY;
+  const params = new URLSearchParams(queryString);
+  const seen = new Map<string, string>();
+  const unknown: string[] = [];
+  for (const [name, value] of params) {
+    if (!(allowed as readonly string[]).includes(name)) {
+      unknown.push(name);
+      continue;
+    }
+    if (seen.has(name)) {
+      throw new AppError('BAD_REQUEST', `query parameter '${name}' given more than once`, { data: { field: name } });
+    }
+    seen.set(name, value);
+  }
+  if (unknown.length > 0) {
+    const names = [...new Set(unknown)].sort().join(', ');
+    throw new AppError('BAD_REQUEST', `unknown query parameter(s): ${names}`, { data: { field: unknown[0] } });
+  }
+  if (seen.size === 0) return EMPTY;
+
+  const read: {
+    where?: Record<string, unknown>;
+    order?: string[];
+    limit?: number;
+    skip?: number;
+    keys?: string[];
+    include?: string[];
+  } = {};
+  let args: Record<string, unknown> | undefined;
+  for (const [name, value] of seen) {
+    switch (name as ReadParamName) {
+      case 'where':
+        read.where = parseOrThrow(
+          (schemas?.where() ?? genericWhere) as z.ZodType<Record<string, unknown>>,
+          parseJsonParam('where', value),
+          'where',
+        );
+        break;
+      case 'args': {
+        const schema = schemas?.args?.();
+        if (schema === undefined)
+          throw new AppError('BAD_REQUEST', 'args are not expected', { data: { field: 'args' } });
+        args = parseOrThrow(schema as z.ZodType<Record<string, unknown>>, parseJsonParam('args', value), 'args');
+        break;
+      }
+      case 'order':
+        read.order = parseOrThrow(readParamSchemas.order, value, 'order');
+        break;
+      case 'limit':
+        read.limit = parseOrThrow(readParamSchemas.limit, value, 'limit');
+        break;
+      case 'skip':
+        read.skip = parseOrThrow(readParamSchemas.skip, value, 'skip');
+        break;
+      case 'keys':
+        read.keys = parseOrThrow(readParamSchemas.keys, value, 'keys');
+        break;
+      case 'include':
+        read.include = parseOrThrow(readParamSchemas.include, value, 'include');
+        break;
+    }
+  }
+  return { read, args };
+}

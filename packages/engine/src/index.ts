@@ -1,0 +1,44 @@
+// Public entry of @stoa/engine. Several helpers append here: add lines, never remove others'.
+export { appKey } from './app/bundle.js';
+export type { AppBundle, AppManifest } from './app/bundle.js';
+export { loadAppFromFolder, MANIFEST_FILE, SCHEMA_DIR, DEV_BUILTINS_FILE } from './app/folder-loader.js';
+export type { LoadAppFromFolderOptions } from './app/folder-loader.js';
+export { defineBuiltins } from './extensions/host.js';
+export type {
+  BuiltinExtensions,
+  BuiltinFunction,
+  CudView,
+  EventView,
+  ExtensionContext,
+  ExtensionHost,
+  ExtensionLogger,
+  IntentWriter,
+  LoadedExtensions,
+  ReadViewOptions,
+  RecordValue,
+  StateReader,
+  ViewRow,
+} from './extensions/host.js';
+export { DEFAULT_LIMITS } from './resources.js';
+export type { EngineLimits, EngineResources, SecretStore } from './resources.js';
+export type * from './core/service.js';
+// The composition roots (apps/engine, the CLI) may import only @stoa/engine, so the node-key and
+// token functions they wire are re-exported from @stoa/auth.
+export { KeyRing, createAuthenticator, createMemoryKeyStore, issuePrincipalToken } from '@stoa/auth';
+export type { Authenticator, KeyStore, Principal, PrincipalKind } from '@stoa/auth';
+// HTTP edge (src/http).
+export { createHttpHandler, startHttpServer, generateOpenApi } from './http/index.js';
+export type {
+  HttpHandler,
+  HttpHandlerOptions,
+  HttpServerHandle,
+  HttpServerOptions,
+  OpenApiSource,
+} from './http/index.js';
+// Processing core (src/core, src/store, src/extensions/builtin-host.ts).
+export { createEngineCore } from './core/engine-core.js';
+export type { CloseOptions, EngineCoreHandle } from './core/engine-core.js';
+export type { EngineCoreOptions } from './core/app-runtime.js';
+export { createNotificationBroker } from './core/notifications.js';
+export { createBuiltinHost } from './extensions/builtin-host.js';
+export type { BuiltinHostOptions } from './extensions/builtin-host.js';
