@@ -1,39 +1,24 @@
 /**
- * The engine node's composition root: the one place that reads the environment (through env.ts),
- * picks the storage driver, and wires storage, logger, metrics, keys, authenticator, extension
- * hosts, the processing core and the HTTP edge together. Everything else is a library that gets
- * its collaborators injected (docs/ARCHITECTURE.md §2).
+ * The engine node's composition root: the one place that reads the environment (through env.ts).
+ * It hands the settings to `composeEngine` (compose.ts: storage driver, keys, resources, core,
+ * folder apps, HTTP edge — the same code the integration tests run), then adds what only a real
+ * node does: the local demo banner and graceful shutdown on signals. Everything else is a library
+ * that gets its collaborators injected (docs/ARCHITECTURE.md §2).
  *
  * Runs TypeScript sources directly: `tsx src/main.ts` (or `node --import tsx …`). tsx is also what
  * lets dev mode import an app's `extensions/builtin.ts`.
  */
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import {
-  DEFAULT_LIMITS,
-  KeyRing,
-  createAuthenticator,
-  createBuiltinHost,
-  createEngineCore,
-  createHttpHandler,
-  issuePrincipalToken,
-  loadAppFromFolder,
-  startHttpServer,
-} from '@stoa/engine';
-import type { AppService, EngineResources } from '@stoa/engine';
+import { issuePrincipalToken } from '@stoa/engine';
 import { isAppError } from '@stoa/errors';
-import { createStorageProvider } from '@stoa/storage';
-import type { StorageProvider } from '@stoa/storage';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Closers, composeEngine } from './compose.js';
 import { loadEnv } from './env.js';
 import type { EngineEnv } from './env.js';
 import { ensureLocalDemo, formatLocalDemo } from './local-demo.js';
 import type { LocalDemo } from './local-demo.js';
-import { createFileSecretStore } from './secrets.js';
-import { createStorageDriver, describeStorage } from './storage-driver.js';
-import { openSysStore } from './sys-store.js';
 
 /** A shutdown that takes longer than this is cut short (exit code 1). */
 const SHUTDOWN_TIMEOUT_MS = 15_000;
@@ -61,29 +46,6 @@ function createLogger(env: EngineEnv): Logger {
   });
 }
 
-/** Closes what was opened, last first; every step runs even if an earlier one fails. */
-class Closers {
-  readonly #steps: { name: string; close: () => Promise<void> }[] = [];
-
-  add(name: string, close: () => Promise<void>): void {
-    this.#steps.push({ name, close });
-  }
-
-  async closeAll(logger: Logger): Promise<boolean> {
-    let clean = true;
-    for (const step of this.#steps.splice(0).reverse()) {
-      try {
-        await step.close();
-        logger.info({ step: step.name }, 'closed');
-      } catch (error) {
-        clean = false;
-        logger.error({ err: error, step: step.name }, 'close failed');
-      }
-    }
-    return clean;
-  }
-}
-
 async function waitUntilReady(isReady: () => boolean): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (!isReady()) {
@@ -93,49 +55,19 @@ async function waitUntilReady(isReady: () => boolean): Promise<void> {
 }
 
 async function run(env: EngineEnv, logger: Logger, closers: Closers): Promise<void> {
-  const driver = await createStorageDriver(env);
-  const provider: StorageProvider = createStorageProvider(driver);
-  closers.add('storage', () => provider.close());
-  logger.info(describeStorage(env), 'storage opened');
-
-  const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics });
-
-  const sys = await openSysStore(provider);
-  const ring = await KeyRing.open(sys.keyStore);
-  logger.info({ kid: ring.signingKey().kid }, 'node signing key loaded');
-
-  const resources: EngineResources = {
-    storage: provider,
-    logger,
-    metrics,
-    authenticator: createAuthenticator(ring),
-    jwks: () => Promise.resolve({ keys: ring.jwks().keys.map((key) => ({ ...key })) }),
-    extensionHosts: [createBuiltinHost()],
-    secrets: createFileSecretStore(resolve(env.dataDir)),
-    now: Date.now,
-    limits: DEFAULT_LIMITS,
-  };
-
-  const core = await createEngineCore(resources);
-  closers.add('engine core', () => core.close());
-
-  const services: AppService[] = [];
-  for (const dir of env.apps) {
-    const bundle = await loadAppFromFolder(resolve(dir), { owner: 'local', dev: env.dev });
-    const service = await core.loadApp(bundle);
-    services.push(service);
-    logger.info(
-      {
-        app: `${service.owner}/${service.name}`,
-        dir: resolve(dir),
-        partitions: service.partitions,
-        versionHash: service.versionHash,
-        devBuiltins: Object.keys(bundle.devBuiltins ?? {}).length,
-      },
-      'app folder loaded',
-    );
-  }
+  const engine = await composeEngine(
+    {
+      storage: env.storage,
+      dataDir: env.dataDir,
+      cassandra: env.cassandra,
+      dynamodb: env.dynamodb,
+      apps: env.apps,
+      dev: env.dev,
+      logger,
+    },
+    closers,
+  );
+  const { core, ring, sys, services } = engine;
 
   const demos: LocalDemo[] = [];
   if (env.localDemo && services.length > 0) {
@@ -154,8 +86,7 @@ async function run(env: EngineEnv, logger: Logger, closers: Closers): Promise<vo
     }
   }
 
-  const server = await startHttpServer(createHttpHandler(core, resources), { port: env.port, host: env.host });
-  closers.add('http server', () => server.close());
+  const server = await engine.listen({ port: env.port, host: env.host });
   // startHttpServer shows loopback for wildcard hosts, so the printed URL is callable.
   const baseUrl = server.url;
   logger.info({ url: server.url, apps: services.map((s) => `${s.owner}/${s.name}`) }, 'engine listening');

@@ -4,43 +4,65 @@ import { createMemDriver } from '@stoa/storage';
 import { createCassandraDriver } from '@stoa/storage-cassandra';
 import { createDynamoDbDriver } from '@stoa/storage-dynamodb';
 import { createLmdbDriver } from '@stoa/storage-lmdb';
-import type { EngineEnv } from './env.js';
+import type { StorageKind } from './env.js';
+
+/** Where the node keeps its data: what `STOA_STORAGE` and its companions say (env.ts), or a test's choice. */
+export interface StorageSettings {
+  readonly storage: StorageKind;
+  /** LMDB lives in `<dataDir>/lmdb`. */
+  readonly dataDir: string;
+  readonly cassandra?: {
+    readonly contactPoints: readonly string[];
+    readonly localDataCenter: string;
+    /** Keyspace name prefix (driver default when omitted); tests use a unique one per run. */
+    readonly keyspacePrefix?: string;
+  };
+  readonly dynamodb?: { readonly endpoint: string | undefined; readonly region: string | undefined };
+}
 
 /** The backend chosen by `STOA_STORAGE`; only the composition root knows the drivers. */
-export async function createStorageDriver(env: EngineEnv): Promise<StorageDriver> {
-  switch (env.storage) {
+export async function createStorageDriver(settings: StorageSettings): Promise<StorageDriver> {
+  switch (settings.storage) {
     case 'lmdb':
       // One process per data dir: the driver takes a pid lock, so a second engine fails fast.
-      return createLmdbDriver({ path: resolve(env.dataDir, 'lmdb') });
+      return createLmdbDriver({ path: resolve(settings.dataDir, 'lmdb') });
     case 'mem':
       return createMemDriver();
-    case 'cassandra':
+    case 'cassandra': {
+      const c = settings.cassandra;
+      if (c === undefined || c.contactPoints.length === 0) throw new Error('cassandra: contact points are required');
       return await createCassandraDriver({
-        contactPoints: env.cassandra.contactPoints,
-        localDataCenter: env.cassandra.localDataCenter,
+        contactPoints: c.contactPoints,
+        localDataCenter: c.localDataCenter,
+        ...(c.keyspacePrefix === undefined ? {} : { keyspacePrefix: c.keyspacePrefix }),
       });
-    case 'dynamodb':
-      return createDynamoDbDriver({
-        ...(env.dynamodb.endpoint === undefined ? {} : { endpoint: env.dynamodb.endpoint }),
-        region: env.dynamodb.region,
-      });
+    }
+    case 'dynamodb': {
+      const d = settings.dynamodb;
+      if (d?.region === undefined) throw new Error('dynamodb: a region is required');
+      return createDynamoDbDriver({ ...(d.endpoint === undefined ? {} : { endpoint: d.endpoint }), region: d.region });
+    }
   }
 }
 
 /** Where the node is, for the startup log (no credentials). */
-export function describeStorage(env: EngineEnv): Record<string, unknown> {
-  switch (env.storage) {
+export function describeStorage(settings: StorageSettings): Record<string, unknown> {
+  switch (settings.storage) {
     case 'lmdb':
-      return { storage: 'lmdb', path: resolve(env.dataDir, 'lmdb') };
+      return { storage: 'lmdb', path: resolve(settings.dataDir, 'lmdb') };
     case 'mem':
       return { storage: 'mem' };
     case 'cassandra':
       return {
         storage: 'cassandra',
-        contactPoints: env.cassandra.contactPoints,
-        localDataCenter: env.cassandra.localDataCenter,
+        contactPoints: settings.cassandra?.contactPoints,
+        localDataCenter: settings.cassandra?.localDataCenter,
       };
     case 'dynamodb':
-      return { storage: 'dynamodb', endpoint: env.dynamodb.endpoint ?? 'aws', region: env.dynamodb.region };
+      return {
+        storage: 'dynamodb',
+        endpoint: settings.dynamodb?.endpoint ?? 'aws',
+        region: settings.dynamodb?.region,
+      };
   }
 }

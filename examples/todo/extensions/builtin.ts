@@ -39,17 +39,21 @@ function pick(key: string, ...sources: (Readonly<Record<string, unknown>> | unde
 const TASK_FIELDS = ['Done', 'Priority', 'Assignee', 'sys.IsActive'] as const;
 
 /**
- * The task's state before and after one CUD. An update carries only the changed fields (new values
- * in `fields`, previous ones in `oldFields`); the fields it did not change are read from the record
- * (declared `STATE(sys.Record(Task))`) only when needed.
+ * The task's state before and after one CUD, from the event alone. An update carries the changed
+ * fields (new values in `fields`, previous ones in `oldFields`) and `record`, the whole task after
+ * the change, so the fields it did not change come from the event too: a projector never mixes in
+ * newer state than the event it processes (the async `CountByAssignee` runs behind the commands,
+ * and a read of the current record there would count later updates twice under racing updates).
+ * Only an event stored without `record` (written before the engine kept it) falls back to reading
+ * the record (declared `STATE(sys.Record(Task))`).
  */
 async function describeChange(
   ctx: ExtensionContext,
   cud: CudView,
 ): Promise<{ before: TaskState | undefined; after: TaskState }> {
   if (cud.isNew) return { before: undefined, after: toState(cud.fields, undefined) };
-  const missing = TASK_FIELDS.some((f) => !(f in cud.fields));
-  const record: RecordValue | undefined = missing ? await ctx.state.getRecord(cud.id) : undefined;
+  const missing = cud.record === undefined && TASK_FIELDS.some((f) => !(f in cud.fields));
+  const record: RecordValue | undefined = cud.record ?? (missing ? await ctx.state.getRecord(cud.id) : undefined);
   const after = toState(cud.fields, record);
   const old: Record<string, unknown> = { ...cud.oldFields };
   // A CUD that changes sys.IsActive flips it, even if the old value was not recorded.

@@ -174,9 +174,7 @@ async function executeInPartition(app: AppRuntime, cmd: PreparedCommand, tx: Tx)
     ...resolver.inserts.slice(0, argInserts).map((i) => ({ ...i, checkAcl: false })),
   );
   if (cmd.arg !== undefined) await checkArgRefs(app, ext, cmd.arg, tx, wsid);
-  const argRoot = resolver.inserts[0];
-  const arg =
-    cmd.arg ?? (argInserts > 0 && argRoot !== undefined ? { ...argRoot.fields, 'sys.ID': argRoot.id } : undefined);
+  const arg = cmd.arg ?? buildODocArg(app, cmd.argPlans, resolver.inserts.slice(0, argInserts));
 
   const built = buildExtensionContext({
     appdef: app.appdef,
@@ -236,6 +234,39 @@ async function executeInPartition(app: AppRuntime, cmd: PreparedCommand, tx: Tx)
     ...(Object.keys(newIDs).length > 0 ? { newIDs } : {}),
     ...(result === undefined ? {} : { result: checkResult(app, ext, result) }),
   };
+}
+
+/**
+ * The ODoc argument as the extension sees it: the root record with its nested records in their
+ * container arrays (every container present, `[]` when empty), each with its generated `sys.ID`
+ * and its parent's as `sys.ParentID`. `inserts[i]` is the resolved insert of `plans[i]`.
+ */
+function buildODocArg(
+  app: AppRuntime,
+  plans: readonly CudPlan[],
+  inserts: readonly { readonly table: QName; readonly id: number; readonly fields: Record<string, unknown> }[],
+): Record<string, unknown> | undefined {
+  const byRawId = new Map<number, Record<string, unknown>>();
+  let root: Record<string, unknown> | undefined;
+  plans.forEach((plan, i) => {
+    const ins = inserts[i];
+    if (plan.op !== 'insert' || ins === undefined) return;
+    const { ['sys.ParentID']: parentRaw, ['sys.Container']: container, ...fields } = ins.fields;
+    const record: Record<string, unknown> = { ...fields, 'sys.ID': ins.id };
+    for (const c of app.appdef.tables[ins.table]?.containers ?? []) record[c.name] = [];
+    byRawId.set(plan.rawId, record);
+    const parent = typeof parentRaw === 'number' ? byRawId.get(parentRaw) : undefined;
+    if (parent === undefined || typeof container !== 'string') {
+      root ??= record;
+      return;
+    }
+    record['sys.ParentID'] = parent['sys.ID'];
+    record['sys.Container'] = container;
+    const list = parent[container];
+    if (Array.isArray(list)) list.push(record);
+    else parent[container] = [record];
+  });
+  return root;
 }
 
 /**

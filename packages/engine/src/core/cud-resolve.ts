@@ -148,6 +148,13 @@ export class CudResolver {
   }
 
   private mapRef(value: unknown, field: string, source: string): unknown {
+    // Nested records the client gave no raw id get negative internal ones (cud-parse.ts); only the
+    // parser sets those, and only as the sys.ParentID of their children.
+    if (typeof value === 'number' && value < 0 && field === 'sys.ParentID') {
+      const mapped = this.rawMap.get(value);
+      if (mapped === undefined) throw invalidField(field, `parent record ${value} is not in this request`, source);
+      return mapped;
+    }
     if (typeof value !== 'number' || value > MAX_RAW_ID || value <= 0) return value;
     const mapped = this.rawMap.get(value);
     if (mapped === undefined) throw invalidField(field, `raw id ${value} is not defined in this request`, source);

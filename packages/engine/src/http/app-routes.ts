@@ -3,7 +3,7 @@ import type { Principal } from '@stoa/auth';
 import type { LimitOp, QName } from '@stoa/vsql';
 import type { AppService, CallContext, CommandInput } from '../core/service.js';
 import type { EngineResources } from '../resources.js';
-import { queryArgsSchema, whereSchema } from './appdef-schemas.js';
+import { entityFieldNames, queryArgsSchema, whereSchema } from './appdef-schemas.js';
 import { readJsonBody } from './body.js';
 import type { Exchange } from './exchange.js';
 import type { NotificationChannels, SubscriptionKey } from './notifications.js';
@@ -26,7 +26,7 @@ import {
 /**
  * The API v2 routes of one app: validate path, query and body (400 naming the field), apply the
  * VSQL rate limits (429), then call the core. Status codes of success: 201 for POST /workspaces
- * and POST /docs, 204 for removing a subscription, 200 otherwise.
+ * and POST /docs, 204 for deactivating a workspace and removing a subscription, 200 otherwise.
  */
 
 export interface AppRouteDeps {
@@ -88,6 +88,17 @@ export async function handleAppRoute(
   ex.wsid = wsid;
 
   switch (route) {
+    case 'workspace': {
+      noParams();
+      const body = await readJsonBody(ex.req, maxBody);
+      if (!(body === undefined || (isPlainObject(body) && Object.keys(body).length === 0))) {
+        throw new AppError('BAD_REQUEST', 'unexpected body on DELETE: send none or {}');
+      }
+      if (app.deactivateWorkspace === undefined) throw new AppError('NOT_FOUND', 'route not found');
+      await app.deactivateWorkspace(ctx, wsid);
+      ex.sendEmpty(204);
+      return;
+    }
     case 'cuds': {
       noParams();
       const body = parseOrThrow(cudsBody, await requireBody(), '');
@@ -113,6 +124,7 @@ export async function handleAppRoute(
       const { read, args } = parseReadParams(ex.queryString, QUERY_PARAMS, {
         where: () => whereSchema(app.appdef, 'queryResult', query),
         args: () => queryArgsSchema(app.appdef, query),
+        names: () => entityFieldNames(app.appdef, 'queryResult', query),
       });
       limit('query', query, 'execute', wsid);
       ex.sendJson(200, await app.runQuery(ctx, wsid, query, args, read));
@@ -122,6 +134,7 @@ export async function handleAppRoute(
       const view = parseOrThrow(qnameSchema, p.qname, 'view');
       const { read } = parseReadParams(ex.queryString, LIST_PARAMS, {
         where: () => whereSchema(app.appdef, 'view', view),
+        names: () => entityFieldNames(app.appdef, 'view', view),
       });
       limit('view', view, 'select', wsid);
       ex.sendJson(200, await app.readView(ctx, wsid, view, read));
@@ -131,6 +144,7 @@ export async function handleAppRoute(
       const table = parseOrThrow(qnameSchema, p.qname, 'table');
       const { read } = parseReadParams(ex.queryString, LIST_PARAMS, {
         where: () => whereSchema(app.appdef, 'table', table),
+        names: () => entityFieldNames(app.appdef, 'table', table),
       });
       limit('table', table, 'select', wsid);
       ex.sendJson(200, await app.listCDocs(ctx, wsid, table, read));
@@ -167,7 +181,10 @@ async function handleDoc(
   const table = parseOrThrow(qnameSchema, match.params.qname, 'table');
   const id = parseOrThrow(decimalIdSchema, match.params.id, 'id');
   if (ex.method === 'GET') {
-    const { read } = parseReadParams(ex.queryString, DOC_PARAMS, undefined);
+    const { read } = parseReadParams(ex.queryString, DOC_PARAMS, {
+      where: () => whereSchema(app.appdef, 'table', table),
+      names: () => entityFieldNames(app.appdef, 'table', table),
+    });
     limit('table', table, 'select', wsid);
     ex.sendJson(200, await app.getDoc(ctx, wsid, table, id, read));
     return;

@@ -140,6 +140,36 @@ export function whereSchema(appdef: AppDef, kind: 'view' | 'table' | 'queryResul
   });
 }
 
+const nameCache = new WeakMap<AppDef, Map<string, ReadonlySet<string> | undefined>>();
+
+/**
+ * Names `order` and `keys` may use for this entity: its fields (system fields included) and, for
+ * tables, its containers; undefined when the AppDef does not know the entity (the core answers 404).
+ */
+export function entityFieldNames(
+  appdef: AppDef,
+  kind: 'view' | 'table' | 'queryResult',
+  qname: QName,
+): ReadonlySet<string> | undefined {
+  let perApp = nameCache.get(appdef);
+  if (perApp === undefined) {
+    perApp = new Map();
+    nameCache.set(appdef, perApp);
+  }
+  const key = `${kind}:${qname}`;
+  if (perApp.has(key)) return perApp.get(key);
+  const fields = entityFields(appdef, kind, qname);
+  const names =
+    fields === undefined
+      ? undefined
+      : new Set([
+          ...fields.map((f) => f.name),
+          ...(kind === 'table' ? (appdef.tables[qname]?.containers ?? []).map((c) => c.name) : []),
+        ]);
+  perApp.set(key, names);
+  return names;
+}
+
 /** Query args: the parameter TYPE's fields, strictly; `{}` only for a query without parameter. */
 export function queryArgsSchema(appdef: AppDef, query: QName): z.ZodType {
   return cached(appdef, `args:${query}`, () => {

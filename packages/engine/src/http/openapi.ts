@@ -130,6 +130,13 @@ export function generateOpenApi(source: OpenApiSource): Record<string, unknown> 
     summary: "The caller's workspaces with the caller's roles",
     responses: ok('workspaces', results(schemaRef('WorkspaceInfo'))),
   });
+  add('/workspaces/{wsid}', 'delete', {
+    operationId: 'deactivateWorkspace',
+    tags: ['workspaces'],
+    summary: 'Deactivate a workspace (owner only); afterwards every request to it answers 410',
+    parameters: [param('wsid')],
+    responses: { '204': { description: 'deactivated' }, ...errorRefs(['400', '401', '403', '404', '410', '503']) },
+  });
   add('/workspaces/{wsid}/cuds', 'post', {
     operationId: 'applyCuds',
     tags: ['docs'],

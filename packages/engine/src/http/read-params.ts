@@ -24,6 +24,21 @@ export interface ParsedReadParams {
 export interface EntitySchemas {
   where(): z.ZodType;
   args?(): z.ZodType;
+  /** Names `order` and `keys` may use (first segment of a dotted name); undefined = not checked. */
+  names?(): ReadonlySet<string> | undefined;
+}
+
+/** A name of `order` (without its `-`) or `keys` that the entity does not have → 400 naming it. */
+function checkNames(param: 'order' | 'keys', list: readonly string[], schemas: EntitySchemas | undefined): void {
+  const names = schemas?.names?.();
+  if (names === undefined) return;
+  for (const item of list) {
+    const name = param === 'order' && item.startsWith('-') ? item.slice(1) : item;
+    // `sys.ID` is a name with a dot; other dotted names are paths into a field or container.
+    if (!names.has(name) && !names.has(name.split('.')[0] ?? '')) {
+      throw new AppError('BAD_REQUEST', `${param}: unknown field ${name}`, { data: { field: `${param}.${name}` } });
+    }
+  }
 }
 
 const EMPTY: ParsedReadParams = { read: {}, args: undefined };
@@ -80,6 +95,7 @@ export function parseReadParams(
       }
       case 'order':
         read.order = parseOrThrow(readParamSchemas.order, value, 'order');
+        checkNames('order', read.order, schemas);
         break;
       case 'limit':
         read.limit = parseOrThrow(readParamSchemas.limit, value, 'limit');
@@ -89,6 +105,7 @@ export function parseReadParams(
         break;
       case 'keys':
         read.keys = parseOrThrow(readParamSchemas.keys, value, 'keys');
+        checkNames('keys', read.keys, schemas);
         break;
       case 'include':
         read.include = parseOrThrow(readParamSchemas.include, value, 'include');

@@ -11,6 +11,7 @@ describe('matchRoute', () => {
     ['/.well-known/jwks.json', 'jwks', {}],
     [`${app}/openapi.json`, 'openapi', { owner: 'local', app: 'todo' }],
     [`${app}/workspaces`, 'workspaces', { owner: 'local', app: 'todo' }],
+    [`${app}/workspaces/7`, 'workspace', { owner: 'local', app: 'todo', wsid: '7' }],
     [`${app}/workspaces/7/docs/todo.Task`, 'docs', { owner: 'local', app: 'todo', wsid: '7', qname: 'todo.Task' }],
     [
       `${app}/workspaces/7/docs/todo.Task/9`,
@@ -41,7 +42,6 @@ describe('matchRoute', () => {
     '/api/v2/apps/local',
     '/api/v2/apps/local/todo',
     `${app}/workspaces/`,
-    `${app}/workspaces/7`,
     `${app}/workspaces/7/docs`,
     `${app}/workspaces/7/docs/a.B/1/2`,
     `${app}/workspaces/7/cuds/x`,

@@ -12,6 +12,7 @@ export type RouteId =
   | 'jwks'
   | 'openapi'
   | 'workspaces'
+  | 'workspace'
   | 'docs'
   | 'doc'
   | 'cdocs'
@@ -61,6 +62,7 @@ export const ROUTES: Readonly<Record<RouteId, RouteDef>> = {
   jwks: def('jwks', '/.well-known/jwks.json', ['GET'], true),
   openapi: def('openapi', `${APP}/openapi.json`, ['GET'], true),
   workspaces: def('workspaces', `${APP}/workspaces`, ['GET', 'POST']),
+  workspace: def('workspace', `${APP}/workspaces/{wsid}`, ['DELETE']),
   docs: def('docs', `${APP}/workspaces/{wsid}/docs/{table}`, ['POST']),
   doc: def('doc', `${APP}/workspaces/{wsid}/docs/{table}/{id}`, ['GET', 'PATCH', 'DELETE']),
   cdocs: def('cdocs', `${APP}/workspaces/{wsid}/cdocs/{table}`, ['GET']),
@@ -128,6 +130,7 @@ export function matchRoute(path: string): RouteMatch | undefined {
 function matchWorkspace(s: readonly string[], owner: string, app: string): RouteMatch | undefined {
   const n = s.length;
   const wsid = s[3];
+  if (n === 4) return match(ROUTES.workspace, { owner, app, wsid });
   switch (s[4]) {
     case 'cuds':
       return n === 5 ? match(ROUTES.cuds, { owner, app, wsid }) : undefined;
