@@ -13,6 +13,8 @@ import {
   createBuiltinHost,
   createEngineCore,
   createHttpHandler,
+  createTokenRevocations,
+  issuePrincipalToken,
   loadAppFromFolder,
   startHttpServer,
 } from '@stoa/engine';
@@ -109,11 +111,15 @@ export async function composeEngine(options: ComposeEngineOptions, closers = new
     const ring = await KeyRing.open(sys.keyStore);
     logger.info({ kid: ring.signingKey().kid }, 'node signing key loaded');
 
+    const revocations = createTokenRevocations();
     const resources: EngineResources = {
       storage: provider,
       logger,
       metrics,
-      authenticator: createAuthenticator(ring),
+      // Revoked API tokens (core/membership) are refused by the authenticator, cache hits included.
+      authenticator: createAuthenticator(ring, { isRevoked: (jti) => revocations.isRevoked(jti) }),
+      revocations,
+      issueToken: (input) => issuePrincipalToken(ring, input),
       jwks: () => Promise.resolve({ keys: ring.jwks().keys.map((key) => ({ ...key })) }),
       extensionHosts: [createBuiltinHost()],
       secrets: createFileSecretStore(resolve(options.dataDir)),

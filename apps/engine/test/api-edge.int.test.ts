@@ -85,7 +85,7 @@ describe.each<Backend>(['mem', 'lmdb'])('API v2 access and public routes over HT
     expectError(await callUrl(`${engine.baseUrl}/api/v2/apps/other/todo/openapi.json`, 'GET'), 404);
     expectError(await callUrl(`${engine.baseUrl}/nope`, 'GET'), 404, { message: 'route not found' });
     expectError(await owner.get(`/workspaces/${ws}/blobs/x`), 404, { message: 'route not found' });
-    expectError(await owner.get('/auth/login'), 404);
+    expectError(await owner.get('/auth/logout'), 404);
     expectError(await owner.get(`/workspaces/987654321/cdocs/todo.Task`), 404, { message: 'workspace 987654321' });
 
     const wrong = await owner.call('PUT', `/workspaces/${ws}/docs/todo.Task/${taskId}`, { body: {} });

@@ -71,6 +71,7 @@ interface WorkspaceIndex {
 }
 
 const EXPAND_CACHE_LIMIT = 1024;
+const DECISION_CACHE_LIMIT = 4096;
 
 function ruleKey(privilege: AclPrivilege, resource: QName): string {
   return `${privilege} ${resource}`;
@@ -199,6 +200,20 @@ function expandWith(index: WorkspaceIndex | undefined, roles: readonly QName[]):
   return result;
 }
 
+/** An allowed decision; its reason is built only when read (hot path: reads check ACL several times). */
+function allow(fields: 'all' | readonly string[], rule: AclRule): AclDecision {
+  let reason: string | undefined;
+  return {
+    allowed: true,
+    fields,
+    rule,
+    get reason(): string {
+      const scope = fields === 'all' ? '' : ` (fields: ${fields.join(', ')})`;
+      return (reason ??= `allowed${scope} by ${describeRule(rule)}`);
+    },
+  };
+}
+
 function deny(reason: string, rule?: AclRule): AclDecision {
   return rule === undefined ? { allowed: false, fields: [], reason } : { allowed: false, fields: [], rule, reason };
 }
@@ -255,9 +270,9 @@ export function createAclEvaluator(appdef: AppDef): AclEvaluator {
     if (last === undefined) {
       return deny(`denied: no rule in ${workspace} grants ${op} to ${roles.join(', ') || '(no roles)'}`);
     }
-    const decidedBy = describeRule(last.rule);
+    const rule = last.rule;
     const allowed = hasFields ? granted.size > 0 : lastGrant;
-    if (!allowed) return deny(`denied: ${op} is revoked by ${decidedBy}`, last.rule);
+    if (!allowed) return deny(`denied: ${op} is revoked by ${describeRule(rule)}`, rule);
 
     const fields: 'all' | readonly string[] =
       !hasFields || granted.size === res.fields.length ? 'all' : res.fields.filter((f) => granted.has(f));
@@ -265,20 +280,31 @@ export function createAclEvaluator(appdef: AppDef): AclEvaluator {
       const missing = req.fields.filter((f) => !granted.has(f));
       if (missing.length > 0) {
         return deny(
-          `denied: field(s) ${missing.join(', ')} not allowed for ${op}; allowed: ${fields.join(', ')} (last rule: ${decidedBy})`,
-          last.rule,
+          `denied: field(s) ${missing.join(', ')} not allowed for ${op}; allowed: ${fields.join(', ')} (last rule: ${describeRule(rule)})`,
+          rule,
         );
       }
     } else if (req.fields !== undefined && hasFields) {
       const unknown = req.fields.filter((f) => !granted.has(f));
-      if (unknown.length > 0) return deny(`denied: unknown field(s) ${unknown.join(', ')} of ${resource}`, last.rule);
+      if (unknown.length > 0) return deny(`denied: unknown field(s) ${unknown.join(', ')} of ${resource}`, rule);
     }
-    const scope = fields === 'all' ? '' : ` (fields: ${fields.join(', ')})`;
-    return { allowed: true, fields, rule: last.rule, reason: `allowed${scope} by ${decidedBy}` };
+    return allow(fields, rule);
+  }
+
+  // Decisions depend only on the request, so they are memoised (bounded; cleared when full).
+  const decisions = new Map<string, AclDecision>();
+  function evaluateMemo(req: AclRequest): AclDecision {
+    const key = `${req.workspace}|${req.privilege}|${req.resource}|${req.roles.join(',')}|${req.fields?.join(',') ?? '*'}`;
+    const cached = decisions.get(key);
+    if (cached !== undefined) return cached;
+    const decision = evaluate(req);
+    if (decisions.size >= DECISION_CACHE_LIMIT) decisions.clear();
+    decisions.set(key, decision);
+    return decision;
   }
 
   return {
-    evaluate,
+    evaluate: evaluateMemo,
     expandRoles: (workspace, roles) => [...expandWith(indexes.get(workspace), roles)],
   };
 }

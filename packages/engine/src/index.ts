@@ -42,3 +42,18 @@ export type { EngineCoreOptions } from './core/app-runtime.js';
 export { createNotificationBroker } from './core/notifications.js';
 export { createBuiltinHost } from './extensions/builtin-host.js';
 export type { BuiltinHostOptions } from './extensions/builtin-host.js';
+// Membership, invites, API tokens, ACL explain (src/core/membership).
+export { createTokenRevocations } from './core/membership/revocations.js';
+export type { TokenRevocations } from './core/membership/revocations.js';
+export type * from './core/membership/api.js';
+// Identity (src/core/identity): logins, profile workspaces, principal tokens.
+export type {
+  ChangePasswordInput,
+  CredentialsInput,
+  IdentityOptions,
+  IdentityService,
+  SignUpInput,
+  TokenAnswer,
+} from './core/identity/types.js';
+export type { ScryptParams } from './core/identity/passwords.js';
+export type { ThrottleLimit } from './core/identity/throttle.js';

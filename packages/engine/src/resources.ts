@@ -1,7 +1,8 @@
-import type { Authenticator } from '@stoa/auth';
+import type { Authenticator, IssuedToken, IssuePrincipalTokenInput } from '@stoa/auth';
 import type { StorageProvider } from '@stoa/storage';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { TokenRevocations } from './core/membership/revocations.js';
 import type { ExtensionHost } from './extensions/host.js';
 
 /**
@@ -17,6 +18,17 @@ export interface EngineResources {
   readonly metrics: Registry;
   /** Verifies bearer tokens (principal JWTs now; API tokens with the identity issue). */
   readonly authenticator: Authenticator;
+  /**
+   * Signs principal tokens with the node's key ring (`POST /auth/login`, `/auth/refresh`). Optional
+   * so tools without a ring still compose; without it those routes answer 503.
+   */
+  readonly issueToken?: (input: IssuePrincipalTokenInput) => Promise<IssuedToken>;
+  /**
+   * Revoked API tokens of this node (core/membership); the composition root passes the same set
+   * to the authenticator's `isRevoked` hook. Optional: without it revocation still works through
+   * the per-request token record check.
+   */
+  readonly revocations?: TokenRevocations;
   /** Public keys for `/.well-known/jwks.json`. */
   readonly jwks: () => Promise<{ keys: readonly Record<string, unknown>[] }>;
   /** Extension hosts by engine; `builtin` always present, `wasm` with the WASM issue. */

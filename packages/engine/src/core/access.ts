@@ -3,13 +3,18 @@
  * workspace's registry entry (its owner) and its `sys.Subject` membership records (found through
  * the Subject's unique index on Login — the hook invites will use), composed with the built-in
  * roles (@stoa/auth `composeRoles`) and checked with the ACL evaluator. A denied anonymous caller
- * gets 401 (it may succeed with a token), an authenticated one 403.
+ * gets 401 (it may succeed with a token), an authenticated one 403. An API token is checked against
+ * its `sys.ApiToken` record on every request (core/membership/token-check.ts). Subject roles are
+ * cached per (workspace, login) and invalidated when a batch writing `sys.Subject` is flushed
+ * (member-cache.ts), so membership changes still apply to the next request.
  */
 import { composeRoles } from '@stoa/auth';
 import { AppError } from '@stoa/errors';
 import type { AclPrivilege, QName } from '@stoa/vsql';
 import type { AppRuntime } from './app-runtime.js';
 import { uniqueTupleKey } from './cud-resolve.js';
+import { memberRolesCache } from './member-cache.js';
+import { checkApiToken } from './membership/token-check.js';
 import type { CallContext } from './service.js';
 import type { WorkspaceMeta } from './types.js';
 
@@ -32,6 +37,13 @@ export function checkPrincipalApp(app: AppRuntime, ctx: CallContext): void {
 async function memberRoles(app: AppRuntime, meta: WorkspaceMeta, subject: string): Promise<QName[]> {
   const roles: QName[] = [];
   if (meta.owner === subject) roles.push(WORKSPACE_OWNER);
+  roles.push(...(await memberRolesCache(app).get(meta.wsid, subject, () => subjectRoles(app, meta, subject))));
+  return roles;
+}
+
+/** The roles of the login's active `sys.Subject` record in the workspace (none without one). */
+async function subjectRoles(app: AppRuntime, meta: WorkspaceMeta, subject: string): Promise<QName[]> {
+  const roles: QName[] = [];
   const def = app.appdef.tables[SUBJECT_TABLE];
   const unique = def?.uniques.find((u) => u.fields.length === 1 && u.fields[0] === 'Login');
   if (def === undefined || unique === undefined) return roles;
@@ -59,6 +71,8 @@ export async function resolveAccess(app: AppRuntime, ctx: CallContext, wsid: num
   }
   if (!meta.active) throw new AppError('GONE', `workspace ${wsid} is inactive`, { data: { wsid } });
   const p = ctx.principal;
+  // An API token acts only in its workspace and only while its record is active (core/membership).
+  if (p?.kind === 'apiToken') await checkApiToken(app, p, wsid);
   const members =
     p !== null && (p.kind === 'user' || p.kind === 'device') ? await memberRoles(app, meta, p.subject) : [];
   const roles = composeRoles({
@@ -88,6 +102,20 @@ export function authorize(
   if (decision.allowed) return;
   if (access.ctx.principal === null) {
     throw new AppError('UNAUTHENTICATED', `authentication required to ${privilege} ${resource}`, { qname: resource });
+  }
+  // Field-level rules: name the first field the roles may not touch (the operation itself is allowed).
+  if (fields !== undefined && fields.length > 0) {
+    const whole = app.acl.evaluate({ workspace: access.meta.kind, roles: access.roles, privilege, resource });
+    if (whole.allowed && whole.fields !== 'all') {
+      const allowed = new Set(whole.fields);
+      const denied = fields.filter((f) => !allowed.has(f));
+      if (denied.length > 0) {
+        throw new AppError('FORBIDDEN', `${privilege} of field ${denied.join(', ')} of ${resource} is not allowed`, {
+          qname: resource,
+          data: { privilege, field: denied[0], fields: denied },
+        });
+      }
+    }
   }
   throw new AppError('FORBIDDEN', `${privilege} on ${resource} is not allowed`, {
     qname: resource,

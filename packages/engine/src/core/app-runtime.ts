@@ -18,6 +18,7 @@ import type { Logger } from 'pino';
 import type { AppBundle } from '../app/bundle.js';
 import type { EngineResources } from '../resources.js';
 import type { AppStore } from '../store/app-store.js';
+import type { IdentityOptions } from './identity/types.js';
 import type { ExtensionRuntime } from './invoke.js';
 import type { EngineMetrics } from './metrics.js';
 import type { Partition } from './partition.js';
@@ -41,9 +42,12 @@ export interface EngineCoreOptions {
   readonly jobs?: boolean;
   /** Start async projectors (default true; tests and tools may run without them). */
   readonly asyncProjectors?: boolean;
+  /** Logins and tokens: scrypt cost, token lifetime, failure throttles (core/identity). */
+  readonly identity?: IdentityOptions;
 }
 
-export type ResolvedOptions = Required<Omit<EngineCoreOptions, 'projectorBackoffMs'>> & {
+export type ResolvedOptions = Required<Omit<EngineCoreOptions, 'projectorBackoffMs' | 'identity'>> & {
+  readonly identity: IdentityOptions;
   readonly projectorBackoffMs: { readonly initial: number; readonly max: number };
 };
 
@@ -56,6 +60,7 @@ export function resolveOptions(o: EngineCoreOptions = {}): ResolvedOptions {
     projectorBackoffMs: o.projectorBackoffMs ?? { initial: 100, max: 30_000 },
     jobs: o.jobs ?? true,
     asyncProjectors: o.asyncProjectors ?? true,
+    identity: o.identity ?? {},
   };
 }
 

@@ -2,6 +2,10 @@
 import type { AppDef, QName } from '@stoa/vsql';
 import type { AppRuntime } from './app-runtime.js';
 import { executeCommand, executeDocChange } from './commands.js';
+import { createIdentityService } from './identity/identity-service.js';
+import type { IdentityService } from './identity/types.js';
+import { createMembershipApi } from './membership/index.js';
+import type { MembershipApi } from './membership/api.js';
 import { authorizeSubscription, getDoc, listCDocs, readView, runQuery } from './reads.js';
 import type {
   AppService,
@@ -21,6 +25,8 @@ export class RuntimeAppService implements AppService {
   readonly appdef: AppDef;
   readonly partitions: number;
   readonly versionHash: string;
+  readonly identity: IdentityService;
+  readonly membership: MembershipApi;
 
   constructor(readonly runtime: AppRuntime) {
     this.owner = runtime.bundle.owner;
@@ -28,6 +34,8 @@ export class RuntimeAppService implements AppService {
     this.appdef = runtime.appdef;
     this.partitions = runtime.partitionCount;
     this.versionHash = runtime.bundle.versionHash;
+    this.identity = createIdentityService(runtime, runtime.options.identity);
+    this.membership = createMembershipApi(runtime);
   }
 
   createWorkspace(ctx: CallContext, input: CreateWorkspaceInput): Promise<{ wsid: number }> {

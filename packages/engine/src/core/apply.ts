@@ -12,6 +12,7 @@ import { encodeValue } from '../store/value-codec.js';
 import type { AppRuntime } from './app-runtime.js';
 import { listUniques, uniqueTupleKey } from './cud-resolve.js';
 import { buildExtensionContext, type CollectedIntents } from './ext-context.js';
+import { indexMembershipRecord } from './membership/indexes.js';
 import { projectorFires, toEventView } from './projectors.js';
 import type { StateSource } from './state-source.js';
 import type { StoredEvent, StoredRecord } from './types.js';
@@ -45,6 +46,7 @@ export async function applyEvent(
       for (const [k, v] of Object.entries(cud.fields)) if (v === null) delete after[k];
     }
     writes.putRecord(wsid, after);
+    indexMembershipRecord(writes, wsid, after);
     for (const u of listUniques(def)) {
       if (!cud.isNew && !u.fields.some((f) => f in cud.fields)) continue;
       const old = cud.isNew ? undefined : uniqueTupleKey(def, wsid, u, before);
@@ -87,7 +89,9 @@ async function runSyncProjectors(
       event: view,
       now: event.registeredAt,
       logger: app.logger,
-      getSecret: (name) => app.getSecret(name),
+      getSecret(name) {
+        return app.getSecret(name);
+      },
     });
     try {
       await app.extensions.invoke(built.ctx);

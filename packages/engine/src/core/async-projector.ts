@@ -125,6 +125,7 @@ export class AsyncProjector {
   private async handle(event: StoredEvent, state: StateSource, bundle: WriteSet): Promise<void> {
     const kind = event.ws?.meta?.kind ?? (await this.app.workspaces.get(event.wsid))?.kind;
     if (!projectorFires(this.app.appdef, this.def, event, kind)) return;
+    const app = this.app;
     const built = buildExtensionContext({
       appdef: this.app.appdef,
       ext: this.def,
@@ -136,7 +137,9 @@ export class AsyncProjector {
       event: toEventView(event),
       now: this.app.resources.now(),
       logger: this.partition.logger,
-      getSecret: (name) => this.app.getSecret(name),
+      getSecret(name) {
+        return app.getSecret(name);
+      },
     });
     try {
       await this.app.extensions.invoke(built.ctx);

@@ -159,9 +159,15 @@ async function executeInPartition(app: AppRuntime, cmd: PreparedCommand, tx: Tx)
     appdef: app.appdef,
     wsid,
     state: tx.state,
-    allocateId: () => tx.allocateId(wsid),
-    singletonId: (t) => app.singletonId(t),
-    authorize: (privilege, table, fields) => authorize(app, access, privilege, table, fields),
+    allocateId() {
+      return tx.allocateId(wsid);
+    },
+    singletonId(t) {
+      return app.singletonId(t);
+    },
+    authorize(privilege, table, fields) {
+      authorize(app, access, privilege, table, fields);
+    },
     ...(cmd.expectTable === undefined ? {} : { expectTable: cmd.expectTable }),
   });
   await resolver.addPlan(cmd.argPlans);
@@ -186,9 +192,14 @@ async function executeInPartition(app: AppRuntime, cmd: PreparedCommand, tx: Tx)
     arg,
     unloggedArg: cmd.unlogged,
     now: tx.now,
-    logger: app.logger.child({ wsid, requestId: access.ctx.requestId }),
-    getSecret: (name) => app.getSecret(name),
-    allocateId: () => tx.allocateId(wsid),
+    logger: app.logger,
+    logBindings: { wsid, requestId: access.ctx.requestId },
+    getSecret(name) {
+      return app.getSecret(name);
+    },
+    allocateId() {
+      return tx.allocateId(wsid);
+    },
   });
   try {
     await app.extensions.invoke(built.ctx);

@@ -206,17 +206,19 @@ export class CudResolver {
         fields[k] = v;
         oldFields[k] = old;
       }
-      if (Object.keys(fields).length === 0) continue;
-      await this.checkRefs(def, fields, Object.keys(fields), newRecords, up.source);
+      // ACL on every field the CUD names, changed or not: an unchanged value must not turn a
+      // denied update into a silent 200 (nor reveal the current value).
       if (up.checkAcl) {
-        const active = fields['sys.IsActive'];
+        const active = up.fields['sys.IsActive'];
         const privilege: AclPrivilege = active === true ? 'activate' : active === false ? 'deactivate' : 'update';
         this.env.authorize?.(
           privilege,
           up.table,
-          Object.keys(fields).filter((k) => !k.startsWith('sys.')),
+          Object.keys(up.fields).filter((k) => !k.startsWith('sys.')),
         );
       }
+      if (Object.keys(fields).length === 0) continue;
+      await this.checkRefs(def, fields, Object.keys(fields), newRecords, up.source);
       const record: Record<string, unknown> = { ...up.current, ...fields };
       for (const [k, v] of Object.entries(fields)) if (v === null) delete record[k];
       cuds.push({ table: up.table, id: up.id, isNew: false, fields, oldFields, record });

@@ -13,6 +13,7 @@ import { AppRuntime, resolveOptions, type EngineCoreOptions } from './app-runtim
 import { AsyncProjector } from './async-projector.js';
 import { ExtensionRuntime } from './invoke.js';
 import { startJobs, type JobHandle } from './jobs.js';
+import { loadRevokedApiTokens } from './membership/api-tokens.js';
 import { createEngineMetrics } from './metrics.js';
 import { createNotificationBroker } from './notifications.js';
 import { Partition } from './partition.js';
@@ -76,6 +77,7 @@ export function createEngineCore(
       for (let p = 0; p < partitions; p++) runtime.partitions.push(new Partition(runtime, p));
       await Promise.all(runtime.partitions.map((p) => p.start()));
       await initAppWorkspaces(runtime);
+      await loadRevokedApiTokens(runtime);
       const projectors = opts.asyncProjectors
         ? runtime.partitions.flatMap((p) => runtime.projectors.async.map((def) => new AsyncProjector(runtime, p, def)))
         : [];

@@ -41,6 +41,8 @@ export interface ContextOptions {
   readonly event?: EventView | undefined;
   readonly now: number;
   readonly logger: Logger;
+  /** Extra bindings of the extension's log lines (the child logger is created on the first line). */
+  readonly logBindings?: Readonly<Record<string, unknown>>;
   readonly getSecret: (name: string) => Promise<string | undefined>;
   /** Commands: a new id for an inserted record (sync: the workspace sequence is loaded). */
   readonly allocateId?: (table: QName) => number;
@@ -66,35 +68,41 @@ export function buildExtensionContext(o: ContextOptions): BuiltContext {
   const { ext, appdef } = o;
   let open = true;
   const intents: CollectedIntents = { inserts: [], updates: [], views: [], results: [] };
-  const denied = (verb: 'read' | 'write', storage: string, entity?: string): AppError =>
-    new AppError(
-      'INTERNAL',
-      `${ext.qname} may not ${verb} ${storage}${entity === undefined ? '' : `(${entity})`}: not in its ${verb === 'read' ? 'STATE' : 'INTENTS'}`,
-      { qname: ext.qname },
-    );
-  const assertOpen = (): void => {
-    if (!open)
-      throw new AppError('INTERNAL', `${ext.qname} used its context after the invocation ended`, { qname: ext.qname });
+  // Method shorthand, not arrow constants: under tsx (esbuild keepNames) every arrow assigned to a
+  // name costs an Object.defineProperty per invocation, and contexts are built several times per command.
+  const guard = {
+    denied(verb: 'read' | 'write', storage: string, entity?: string): AppError {
+      return new AppError(
+        'INTERNAL',
+        `${ext.qname} may not ${verb} ${storage}${entity === undefined ? '' : `(${entity})`}: not in its ${verb === 'read' ? 'STATE' : 'INTENTS'}`,
+        { qname: ext.qname },
+      );
+    },
+    assertOpen(): void {
+      if (!open)
+        throw new AppError('INTERNAL', `${ext.qname} used its context after the invocation ended`, {
+          qname: ext.qname,
+        });
+    },
+    canRead(storage: QName, entity?: QName): void {
+      guard.assertOpen();
+      if (!declared(ext.state, storage, entity, appdef)) throw guard.denied('read', storage, entity);
+    },
+    canWrite(storage: QName, entity?: QName): void {
+      guard.assertOpen();
+      if (!declared(ext.intents, storage, entity, appdef)) throw guard.denied('write', storage, entity);
+    },
   };
-  const canRead = (storage: QName, entity?: QName): void => {
-    assertOpen();
-    if (!declared(ext.state, storage, entity, appdef)) throw denied('read', storage, entity);
-  };
-  const canWrite = (storage: QName, entity?: QName): void => {
-    assertOpen();
-    if (!declared(ext.intents, storage, entity, appdef)) throw denied('write', storage, entity);
-  };
-
   const state: StateReader = {
     async getRecord(id) {
-      canRead('sys.Record');
+      guard.canRead('sys.Record');
       const rec = await o.state.getRecord(o.wsid, id);
       if (rec === undefined) return undefined;
-      canRead('sys.Record', String(rec['sys.QName']));
+      guard.canRead('sys.Record', String(rec['sys.QName']));
       return rec;
     },
     async getView(view, key) {
-      canRead('sys.View', view);
+      guard.canRead('sys.View', view);
       const def = getViewDef(appdef, view);
       const k = normalizeViewKey(def, key, def.clusteringColumns.length, `${ext.qname} getView(${view})`);
       const row = await o.state.getViewRow(viewRowKey(def, o.wsid, k));
@@ -105,7 +113,7 @@ export function buildExtensionContext(o: ContextOptions): BuiltContext {
       keyPrefix: Readonly<Record<string, unknown>>,
       options?: ReadViewOptions,
     ): AsyncIterable<ViewRow> {
-      canRead('sys.View', view);
+      guard.canRead('sys.View', view);
       const def = getViewDef(appdef, view);
       let cc = 0;
       while (cc < def.clusteringColumns.length && keyPrefix[def.clusteringColumns[cc]!] !== undefined) cc++;
@@ -122,14 +130,14 @@ export function buildExtensionContext(o: ContextOptions): BuiltContext {
       })();
     },
     async getAppSecret(name) {
-      canRead('sys.AppSecret');
+      guard.canRead('sys.AppSecret');
       return o.getSecret(name);
     },
   };
 
   const writer: IntentWriter = {
     insertRecord(table, fields) {
-      canWrite('sys.Record', table);
+      guard.canWrite('sys.Record', table);
       if (o.allocateId === undefined)
         throw new AppError('INTERNAL', `${ext.qname} cannot insert records (${ext.kind})`);
       const id = o.allocateId(table);
@@ -137,16 +145,16 @@ export function buildExtensionContext(o: ContextOptions): BuiltContext {
       return id;
     },
     updateRecord(id, fields) {
-      canWrite('sys.Record');
+      guard.canWrite('sys.Record');
       if (ext.kind !== 'command') throw new AppError('INTERNAL', `${ext.qname} cannot update records (${ext.kind})`);
       intents.updates.push({ id, fields: { ...fields } });
     },
     putView(view, row) {
-      canWrite('sys.View', view);
+      guard.canWrite('sys.View', view);
       intents.views.push({ view, row: { ...row } });
     },
     result(row) {
-      assertOpen();
+      guard.assertOpen();
       if (ext.kind !== 'command' && ext.kind !== 'query')
         throw new AppError('INTERNAL', `${ext.qname} cannot return results (${ext.kind})`);
       if (ext.kind === 'command' && intents.results.length > 0) {
@@ -155,12 +163,18 @@ export function buildExtensionContext(o: ContextOptions): BuiltContext {
       intents.results.push({ ...row });
     },
     response(status, message) {
-      assertOpen();
+      guard.assertOpen();
       intents.response = { status, message };
     },
   };
 
-  const log = o.logger.child({ extension: ext.qname });
+  // A pino child (with redaction) costs per invocation; most extensions never log.
+  let child: Logger | undefined;
+  const logs = {
+    get(): Logger {
+      return (child ??= o.logger.child({ ...o.logBindings, extension: ext.qname }));
+    },
+  };
   const ctx: ExtensionContext = {
     qname: ext.qname,
     kind: ext.kind,
@@ -174,9 +188,15 @@ export function buildExtensionContext(o: ContextOptions): BuiltContext {
     state,
     intents: writer,
     log: {
-      info: (m, d) => log.info(d ?? {}, m),
-      warn: (m, d) => log.warn(d ?? {}, m),
-      error: (m, d) => log.error(d ?? {}, m),
+      info(m, d) {
+        logs.get().info(d ?? {}, m);
+      },
+      warn(m, d) {
+        logs.get().warn(d ?? {}, m);
+      },
+      error(m, d) {
+        logs.get().error(d ?? {}, m);
+      },
     },
   };
   return {

@@ -53,15 +53,15 @@ export function normalizeInt64(value: unknown): number | string | undefined {
 export function normalizeFieldValue(field: FieldDef, value: unknown, where?: string): unknown {
   if (value === null || value === undefined) return null;
   const kind = field.type.kind;
-  const fail = (why: string): AppError => invalidField(field.name, why, where);
   switch (kind) {
     case 'int8':
     case 'int16':
     case 'int32': {
       if (typeof value !== 'number' || !Number.isInteger(value))
-        throw fail(`expected ${kind}, found ${describe(value)}`);
+        throw invalidField(field.name, `expected ${kind}, found ${describe(value)}`, where);
       const [lo, hi] = INT_RANGES[kind];
-      if (value < lo || value > hi) throw fail(`${value} is out of range for ${kind} (${lo}..${hi})`);
+      if (value < lo || value > hi)
+        throw invalidField(field.name, `${value} is out of range for ${kind} (${lo}..${hi})`, where);
       return value;
     }
     case 'int64':
@@ -69,24 +69,30 @@ export function normalizeFieldValue(field: FieldDef, value: unknown, where?: str
     case 'currency': {
       const v = normalizeInt64(value);
       if (v === undefined) {
-        throw fail(`expected ${kind} (an integer number up to 2^53-1 or a decimal string), found ${describe(value)}`);
+        throw invalidField(
+          field.name,
+          `expected ${kind} (an integer number up to 2^53-1 or a decimal string), found ${describe(value)}`,
+          where,
+        );
       }
       return v;
     }
     case 'float32':
     case 'float64':
       if (typeof value !== 'number' || !Number.isFinite(value))
-        throw fail(`expected ${kind}, found ${describe(value)}`);
+        throw invalidField(field.name, `expected ${kind}, found ${describe(value)}`, where);
       return kind === 'float32' ? Math.fround(value) : value;
     case 'bool':
-      if (typeof value !== 'boolean') throw fail(`expected bool, found ${describe(value)}`);
+      if (typeof value !== 'boolean') throw invalidField(field.name, `expected bool, found ${describe(value)}`, where);
       return value;
     case 'varchar': {
-      if (typeof value !== 'string') throw fail(`expected varchar, found ${describe(value)}`);
+      if (typeof value !== 'string')
+        throw invalidField(field.name, `expected varchar, found ${describe(value)}`, where);
       const max = field.type.maxLen ?? 255;
-      if ([...value].length > max) throw fail(`longer than ${max} characters`);
+      if (value.length > max && [...value].length > max)
+        throw invalidField(field.name, `longer than ${max} characters`, where);
       if (field.pattern !== undefined && !compilePattern(field.pattern).test(value)) {
-        throw fail(`"${value}" does not match the pattern ${field.pattern}`);
+        throw invalidField(field.name, `"${value}" does not match the pattern ${field.pattern}`, where);
       }
       return value;
     }
@@ -94,23 +100,24 @@ export function normalizeFieldValue(field: FieldDef, value: unknown, where?: str
       let bytes: Uint8Array;
       if (value instanceof Uint8Array) bytes = value;
       else if (typeof value === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(value)) bytes = Buffer.from(value, 'base64');
-      else throw fail(`expected bytes as a base64 string, found ${describe(value)}`);
+      else throw invalidField(field.name, `expected bytes as a base64 string, found ${describe(value)}`, where);
       const max = field.type.maxLen ?? 255;
-      if (bytes.length > max) throw fail(`longer than ${max} bytes`);
+      if (bytes.length > max) throw invalidField(field.name, `longer than ${max} bytes`, where);
       return new Uint8Array(bytes);
     }
     case 'qname':
       if (typeof value !== 'string' || !QNAME.test(value))
-        throw fail(`expected a qualified name pkg.Name, found ${describe(value)}`);
+        throw invalidField(field.name, `expected a qualified name pkg.Name, found ${describe(value)}`, where);
       return value;
     case 'ref':
     case 'blob':
       if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-        throw fail(`expected a record id, found ${describe(value)}`);
+        throw invalidField(field.name, `expected a record id, found ${describe(value)}`, where);
       }
       return value;
     case 'record':
-      if (typeof value !== 'object' || Array.isArray(value)) throw fail(`expected an object, found ${describe(value)}`);
+      if (typeof value !== 'object' || Array.isArray(value))
+        throw invalidField(field.name, `expected an object, found ${describe(value)}`, where);
       return value;
   }
 }

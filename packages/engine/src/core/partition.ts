@@ -16,6 +16,7 @@ import type { AppRuntime } from './app-runtime.js';
 import { StateSource } from './state-source.js';
 import { Batch, defaultSeq, Tx } from './tx.js';
 import type { StoredEvent, WsSeq } from './types.js';
+import { invalidateSubjects } from './member-cache.js';
 import { flushItems } from './write-set.js';
 
 interface Task {
@@ -188,6 +189,7 @@ export class Partition {
       if (!batch.writes.isEmpty()) await flushItems(this.store.storage, batch.writes.toItems());
     } catch (error) {
       // Committed but not applied: recovery re-applies it before the next batch.
+      invalidateSubjects(this.app, batch.events);
       this.needsRecovery = true;
       this.logger.error({ err: error }, 'applying a committed batch failed');
       const err = new AppError(
@@ -198,6 +200,7 @@ export class Partition {
       for (const d of done) d.task.reject(err);
       return;
     }
+    invalidateSubjects(this.app, batch.events);
     this.afterApply(batch);
     for (const d of done) d.task.resolve(d.value);
   }
@@ -241,6 +244,7 @@ export class Partition {
         batch.addEvent(event, bytes);
       }
       await flushItems(this.store.storage, batch.writes.toItems());
+      invalidateSubjects(this.app, batch.events);
       for (const e of batch.events) if (e.ws?.meta !== undefined) this.app.workspaces.set(e.ws.meta);
       for (const [wsid, s] of batch.seqs) {
         this.seqs.set(wsid, s);

@@ -32,6 +32,22 @@ function selectable(app: AppRuntime, access: Access, resource: QName): 'all' | R
   return d.fields === 'all' ? 'all' : new Set(d.fields);
 }
 
+/**
+ * With a field-restricted SELECT, `where` and `order` may name only selectable fields: filtering or
+ * sorting by a hidden field would reveal its values. 403 naming the field.
+ */
+function checkReadFields(resource: QName, fields: 'all' | ReadonlySet<string>, query: ReadQuery): void {
+  if (fields === 'all') return;
+  const named = [...Object.keys(query.where ?? {}), ...(query.order ?? []).map((o) => o.replace(/^-/, ''))];
+  const hidden = named.find((f) => !f.startsWith('sys.') && !fields.has(f.split('.')[0]!));
+  if (hidden !== undefined) {
+    throw new AppError('FORBIDDEN', `select of field ${hidden} of ${resource} is not allowed`, {
+      qname: resource,
+      data: { privilege: 'select', field: hidden },
+    });
+  }
+}
+
 function restrict(record: StoredRecord, fields: 'all' | ReadonlySet<string>): Record<string, unknown> {
   const out = outputRecord(record);
   if (fields === 'all') return out;
@@ -56,7 +72,8 @@ async function withChildren(
     wsid,
     children.map((c) => c.id),
   );
-  for (const c of def.containers) out[c.name] = [];
+  // A container whose nested table the caller may not select is left out altogether.
+  for (const c of def.containers) if (selectable(app, access, c.type) !== undefined) out[c.name] = [];
   for (let i = 0; i < children.length; i++) {
     const child = records[i];
     const container = children[i]!.container;
@@ -124,6 +141,7 @@ export async function listCDocs(
   assertInWorkspace(app, access.meta, table, 'table');
   authorize(app, access, 'select', table);
   const fields = selectable(app, access, table) ?? 'all';
+  checkReadFields(table, fields, query);
   const ids = await app.store.listCollection(wsid, table);
   const records = await app.store.getRecords(wsid, ids);
   const containers = new Set(
@@ -170,8 +188,11 @@ export async function runQuery(
     writes: undefined,
     arg,
     now: app.resources.now(),
-    logger: app.logger.child({ wsid, requestId: ctx.requestId }),
-    getSecret: (name) => app.getSecret(name),
+    logger: app.logger,
+    logBindings: { wsid, requestId: ctx.requestId },
+    getSecret(name) {
+      return app.getSecret(name);
+    },
   });
   try {
     await app.extensions.invoke(built.ctx);
@@ -195,6 +216,8 @@ export async function readView(
   const def = getViewDef(app.appdef, view);
   assertInWorkspace(app, access.meta, view, 'view');
   authorize(app, access, 'select', view);
+  const fields = selectable(app, access, view) ?? 'all';
+  checkReadFields(view, fields, query);
   const where = query.where ?? {};
   for (const f of def.partitionKey) {
     if (!(f in where)) {
@@ -224,7 +247,7 @@ export async function readView(
   for (const combo of combos) {
     const key = normalizeViewKey(def, { ...prefix, ...combo }, cc, 'where');
     for await (const r of app.store.readViewRows(viewPk(def, wsid, key), viewCk(def, key, cc)))
-      rows.push(outputRecord(r.row));
+      rows.push(restrict(r.row, fields));
   }
   return { results: shapeRows(filterRows(rows, query.where), query) };
 }

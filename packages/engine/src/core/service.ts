@@ -1,5 +1,7 @@
 import type { Principal } from '@stoa/auth';
 import type { AppDef, QName } from '@stoa/vsql';
+import type { IdentityService } from './identity/types.js';
+import type { MembershipApi } from './membership/api.js';
 
 /**
  * The contract between the HTTP edge (src/http) and the processing core (src/core). The edge
@@ -79,6 +81,10 @@ export interface AppService {
   readonly appdef: AppDef;
   readonly partitions: number;
   readonly versionHash: string;
+  /** Logins, profile workspaces and principal tokens (`/users`, `/devices`, `/auth/*`). */
+  readonly identity?: IdentityService;
+  /** Invites, members, API tokens and ACL explain (core/membership). */
+  readonly membership?: MembershipApi;
 
   createWorkspace(ctx: CallContext, input: CreateWorkspaceInput): Promise<{ wsid: number }>;
   listWorkspaces(ctx: CallContext): Promise<readonly WorkspaceInfo[]>;

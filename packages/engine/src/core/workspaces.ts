@@ -15,6 +15,7 @@ import { applyEvent } from './apply.js';
 import type { AppRuntime } from './app-runtime.js';
 import { CudParser, isObject } from './cud-parse.js';
 import { CudResolver } from './cud-resolve.js';
+import { listMemberWorkspaces } from './membership/indexes.js';
 import type { CallContext, CreateWorkspaceInput, WorkspaceInfo } from './service.js';
 import type { Tx } from './tx.js';
 import type { StoredEvent, WorkspaceMeta } from './types.js';
@@ -119,6 +120,34 @@ export async function createWorkspace(
   });
 }
 
+/**
+ * Creates a login's profile workspace (`sys.UserProfileWS` / `sys.DeviceProfileWS`, core/identity)
+ * through the same single-writer path as createWorkspace: one `sys.Init` event. The login owns it
+ * and it is its own owner profile (`ownerProfileWSID` = its WSID), so a token with this `pws` is
+ * `sys.ProfileOwner` there.
+ */
+export async function createProfileWorkspace(
+  app: AppRuntime,
+  input: CreateWorkspaceInput & { readonly owner: string },
+): Promise<{ wsid: number }> {
+  const partition = hashPartition(`${input.owner}\u0000${input.name}\u0000${app.resources.now()}`, app.partitionCount);
+  return app.partitions[partition]!.submit(async (tx) => {
+    const number = tx.allocateWSNumber();
+    const wsid = app.userWSID(number, partition);
+    const meta: WorkspaceMeta = {
+      wsid,
+      kind: input.kind,
+      name: input.name,
+      owner: input.owner,
+      ownerProfileWSID: wsid,
+      createdAt: tx.now,
+      active: true,
+    };
+    await emitInitEvent(app, tx, meta, input.descriptor, number);
+    return { wsid };
+  });
+}
+
 /** Creates the app workspace of every partition that has none yet (at app load). */
 export async function initAppWorkspaces(app: AppRuntime): Promise<void> {
   if (app.appdef.workspaces[APP_WORKSPACE_KIND] === undefined) return;
@@ -153,9 +182,12 @@ export async function listWorkspaces(app: AppRuntime, ctx: CallContext): Promise
   checkPrincipalApp(app, ctx);
   if (ctx.principal === null) throw new AppError('UNAUTHENTICATED', 'authentication required');
   const out: WorkspaceInfo[] = [];
-  for (const wsid of await app.store.listOwnedWorkspaces(ctx.principal.subject)) {
+  const owned = await app.store.listOwnedWorkspaces(ctx.principal.subject);
+  // Plus the workspaces joined through an accepted invite (core/membership), active ones only.
+  const joined = await listMemberWorkspaces(app.store, ctx.principal);
+  for (const wsid of new Set([...owned, ...joined])) {
     const meta = await app.workspaces.get(wsid);
-    if (meta === undefined) continue;
+    if (meta === undefined || (!meta.active && !owned.includes(wsid))) continue;
     const roles = meta.active ? (await resolveAccess(app, ctx, wsid)).roles : [WORKSPACE_OWNER];
     out.push({
       wsid,

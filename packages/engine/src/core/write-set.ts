@@ -60,6 +60,11 @@ export class WriteSet {
     this.puts.set(keyId(key), { key, value });
   }
 
+  /** A pending plain put of this level or a parent's (point-read indexes, e.g. core/membership). */
+  getPut(key: StorageKey): Uint8Array | undefined {
+    return this.puts.get(keyId(key))?.value ?? this.parent?.getPut(key);
+  }
+
   addToCollection(wsid: number, table: string, id: number): void {
     this.put(collectionKey(wsid, table, id), encodeValue(0));
   }

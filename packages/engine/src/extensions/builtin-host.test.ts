@@ -17,7 +17,7 @@ describe('builtin extension host', () => {
       .load(broken)
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'BAD_REQUEST' });
-    expect((err as Error).message).toContain('declared BUILTIN but not implemented: todo.Stats');
+    expect((err as Error).message).toContain('declared BUILTIN but missing from the builtins: todo.Stats');
     expect((err as Error).message).toContain('implemented but not declared as BUILTIN extensions: todo.Extra');
   });
 });

@@ -27,7 +27,7 @@ export function createBuiltinHost(options: BuiltinHostOptions = {}): ExtensionHo
         .map((e) => e.qname);
       const undeclared = Object.keys(dev).filter((q) => !declaredNames.has(q));
       const problems: string[] = [];
-      if (missing.length > 0) problems.push(`declared BUILTIN but not implemented: ${missing.join(', ')}`);
+      if (missing.length > 0) problems.push(`declared BUILTIN but missing from the builtins: ${missing.join(', ')}`);
       if (undeclared.length > 0)
         problems.push(`implemented but not declared as BUILTIN extensions: ${undeclared.join(', ')}`);
       if (problems.length > 0) {

@@ -37,6 +37,12 @@ export interface AppRouteDeps {
 
 const SYS_CUD = 'sys.CUD';
 
+interface RouteHelpers {
+  limit(kind: LimitedKind, qname: QName, op: LimitOp, wsid: number): void;
+  requireBody(): Promise<unknown>;
+  noParams(): void;
+}
+
 export async function handleAppRoute(
   ex: Exchange,
   match: RouteMatch,
@@ -49,27 +55,31 @@ export async function handleAppRoute(
   const route = match.route.id;
   const maxBody = deps.resources.limits.maxBodyBytes;
 
-  const limit = (kind: LimitedKind, qname: QName, op: LimitOp, wsid: number): void => {
-    const limiter = deps.limiter(app);
-    if (!limiter.applies(kind, qname, op)) return;
-    limiter.check({ kind, qname, op, wsid, ip: ex.ip, subject: principal?.subject });
-  };
-  const requireBody = async (): Promise<unknown> => {
-    const body = await readJsonBody(ex.req, maxBody);
-    if (body === undefined) throw new AppError('BAD_REQUEST', 'a JSON body is required');
-    return body;
-  };
-  const noParams = (): void => {
-    parseReadParams(ex.queryString, NO_PARAMS, undefined);
+  // Method shorthand, not arrow constants: under tsx (esbuild keepNames) a named arrow costs an
+  // Object.defineProperty per request.
+  const h: RouteHelpers = {
+    limit(kind, qname, op, wsid) {
+      const limiter = deps.limiter(app);
+      if (!limiter.applies(kind, qname, op)) return;
+      limiter.check({ kind, qname, op, wsid, ip: ex.ip, subject: principal?.subject });
+    },
+    async requireBody() {
+      const body = await readJsonBody(ex.req, maxBody);
+      if (body === undefined) throw new AppError('BAD_REQUEST', 'a JSON body is required');
+      return body;
+    },
+    noParams() {
+      parseReadParams(ex.queryString, NO_PARAMS, undefined);
+    },
   };
 
   if (route === 'workspaces') {
-    noParams();
+    h.noParams();
     if (ex.method === 'GET') {
       ex.sendJson(200, { results: await app.listWorkspaces(ctx) });
       return;
     }
-    const body = parseOrThrow(createWorkspaceBody, await requireBody(), '');
+    const body = parseOrThrow(createWorkspaceBody, await h.requireBody(), '');
     const created = await app.createWorkspace(ctx, {
       kind: body.kind,
       name: body.name,
@@ -79,8 +89,8 @@ export async function handleAppRoute(
     return;
   }
   if (route === 'notifications') {
-    noParams();
-    await openChannel(ex, app, ctx, deps, await requireBody());
+    h.noParams();
+    await openChannel(ex, app, ctx, deps, await h.requireBody());
     return;
   }
 
@@ -89,7 +99,7 @@ export async function handleAppRoute(
 
   switch (route) {
     case 'workspace': {
-      noParams();
+      h.noParams();
       const body = await readJsonBody(ex.req, maxBody);
       if (!(body === undefined || (isPlainObject(body) && Object.keys(body).length === 0))) {
         throw new AppError('BAD_REQUEST', 'unexpected body on DELETE: send none or {}');
@@ -100,20 +110,20 @@ export async function handleAppRoute(
       return;
     }
     case 'cuds': {
-      noParams();
-      const body = parseOrThrow(cudsBody, await requireBody(), '');
-      limit('command', SYS_CUD, 'execute', wsid);
+      h.noParams();
+      const body = parseOrThrow(cudsBody, await h.requireBody(), '');
+      h.limit('command', SYS_CUD, 'execute', wsid);
       for (const cud of body.cuds) {
         const table = cud.fields['sys.QName'];
-        if (cud['sys.ID'] === undefined && typeof table === 'string') limit('table', table, 'insert', wsid);
+        if (cud['sys.ID'] === undefined && typeof table === 'string') h.limit('table', table, 'insert', wsid);
       }
       ex.sendJson(200, await app.executeCommand(ctx, wsid, SYS_CUD, { cuds: body.cuds }));
       return;
     }
     case 'command': {
       const command = parseOrThrow(qnameSchema, p.qname, 'command');
-      noParams();
-      limit('command', command, 'execute', wsid);
+      h.noParams();
+      h.limit('command', command, 'execute', wsid);
       const raw = (await readJsonBody(ex.req, maxBody)) ?? {};
       const input: CommandInput = parseOrThrow(command === SYS_CUD ? cudCommandBody : commandBody, raw, '');
       ex.sendJson(200, await app.executeCommand(ctx, wsid, command, input));
@@ -122,44 +132,58 @@ export async function handleAppRoute(
     case 'query': {
       const query = parseOrThrow(qnameSchema, p.qname, 'query');
       const { read, args } = parseReadParams(ex.queryString, QUERY_PARAMS, {
-        where: () => whereSchema(app.appdef, 'queryResult', query),
-        args: () => queryArgsSchema(app.appdef, query),
-        names: () => entityFieldNames(app.appdef, 'queryResult', query),
+        where() {
+          return whereSchema(app.appdef, 'queryResult', query);
+        },
+        args() {
+          return queryArgsSchema(app.appdef, query);
+        },
+        names() {
+          return entityFieldNames(app.appdef, 'queryResult', query);
+        },
       });
-      limit('query', query, 'execute', wsid);
+      h.limit('query', query, 'execute', wsid);
       ex.sendJson(200, await app.runQuery(ctx, wsid, query, args, read));
       return;
     }
     case 'view': {
       const view = parseOrThrow(qnameSchema, p.qname, 'view');
       const { read } = parseReadParams(ex.queryString, LIST_PARAMS, {
-        where: () => whereSchema(app.appdef, 'view', view),
-        names: () => entityFieldNames(app.appdef, 'view', view),
+        where() {
+          return whereSchema(app.appdef, 'view', view);
+        },
+        names() {
+          return entityFieldNames(app.appdef, 'view', view);
+        },
       });
-      limit('view', view, 'select', wsid);
+      h.limit('view', view, 'select', wsid);
       ex.sendJson(200, await app.readView(ctx, wsid, view, read));
       return;
     }
     case 'cdocs': {
       const table = parseOrThrow(qnameSchema, p.qname, 'table');
       const { read } = parseReadParams(ex.queryString, LIST_PARAMS, {
-        where: () => whereSchema(app.appdef, 'table', table),
-        names: () => entityFieldNames(app.appdef, 'table', table),
+        where() {
+          return whereSchema(app.appdef, 'table', table);
+        },
+        names() {
+          return entityFieldNames(app.appdef, 'table', table);
+        },
       });
-      limit('table', table, 'select', wsid);
+      h.limit('table', table, 'select', wsid);
       ex.sendJson(200, await app.listCDocs(ctx, wsid, table, read));
       return;
     }
     case 'docs': {
       const table = parseOrThrow(qnameSchema, p.qname, 'table');
-      noParams();
-      limit('table', table, 'insert', wsid);
-      const fields = parseOrThrow(docFieldsBody, await requireBody(), '');
+      h.noParams();
+      h.limit('table', table, 'insert', wsid);
+      const fields = parseOrThrow(docFieldsBody, await h.requireBody(), '');
       ex.sendJson(201, await app.insertDoc(ctx, wsid, table, fields));
       return;
     }
     case 'doc':
-      await handleDoc(ex, match, app, ctx, wsid, limit, maxBody);
+      await handleDoc(ex, match, app, ctx, wsid, h, maxBody);
       return;
     case 'subscription':
       await changeSubscription(ex, match, app, ctx, wsid, deps);
@@ -175,23 +199,27 @@ async function handleDoc(
   app: AppService,
   ctx: CallContext,
   wsid: number,
-  limit: (kind: LimitedKind, qname: QName, op: LimitOp, wsid: number) => void,
+  h: RouteHelpers,
   maxBody: number,
 ): Promise<void> {
   const table = parseOrThrow(qnameSchema, match.params.qname, 'table');
   const id = parseOrThrow(decimalIdSchema, match.params.id, 'id');
   if (ex.method === 'GET') {
     const { read } = parseReadParams(ex.queryString, DOC_PARAMS, {
-      where: () => whereSchema(app.appdef, 'table', table),
-      names: () => entityFieldNames(app.appdef, 'table', table),
+      where() {
+        return whereSchema(app.appdef, 'table', table);
+      },
+      names() {
+        return entityFieldNames(app.appdef, 'table', table);
+      },
     });
-    limit('table', table, 'select', wsid);
+    h.limit('table', table, 'select', wsid);
     ex.sendJson(200, await app.getDoc(ctx, wsid, table, id, read));
     return;
   }
   parseReadParams(ex.queryString, NO_PARAMS, undefined);
   if (ex.method === 'PATCH') {
-    limit('table', table, 'update', wsid);
+    h.limit('table', table, 'update', wsid);
     const body = await readJsonBody(ex.req, maxBody);
     if (body === undefined) throw new AppError('BAD_REQUEST', 'a JSON body is required');
     const fields = parseOrThrow(docFieldsBody, body, '');
@@ -201,7 +229,7 @@ async function handleDoc(
     ex.sendJson(200, await app.updateDoc(ctx, wsid, table, id, fields));
     return;
   }
-  limit('table', table, 'deactivate', wsid);
+  h.limit('table', table, 'deactivate', wsid);
   const body = await readJsonBody(ex.req, maxBody);
   const empty = body === undefined || (isPlainObject(body) && Object.keys(body).length === 0);
   if (!empty) throw new AppError('BAD_REQUEST', 'unexpected body on DELETE: send none or {}');

@@ -19,29 +19,33 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const cleanup = (): void => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-    };
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > maxBytes) {
+    // Listeners built as unnamed array elements: under tsx (esbuild keepNames) a named arrow costs an
+    // Object.defineProperty per request.
+    const [onData, onEnd, onError, cleanup] = [
+      (chunk: Buffer): void => {
+        size += chunk.length;
+        if (size > maxBytes) {
+          cleanup();
+          req.pause();
+          reject(new BodyTooLargeError(maxBytes));
+          return;
+        }
+        chunks.push(chunk);
+      },
+      (): void => {
         cleanup();
-        req.pause();
-        reject(new BodyTooLargeError(maxBytes));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, size));
-    };
-    const onError = (e: Error): void => {
-      cleanup();
-      reject(new AppError('BAD_REQUEST', 'request body could not be read', { cause: e }));
-    };
+        resolve(chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, size));
+      },
+      (e: Error): void => {
+        cleanup();
+        reject(new AppError('BAD_REQUEST', 'request body could not be read', { cause: e }));
+      },
+      (): void => {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        req.off('error', onError);
+      },
+    ] as const;
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);

@@ -5,6 +5,8 @@ import { AppError } from '@stoa/errors';
 import type { AppService, EngineCore } from '../core/service.js';
 import type { EngineResources } from '../resources.js';
 import { handleAppRoute } from './app-routes.js';
+import { IDENTITY_ROUTES, handleIdentityRoute } from './identity-routes.js';
+import { MEMBERSHIP_ROUTES, handleMembershipRoute } from './membership-routes.js';
 import { Exchange, JSON_CONTENT_TYPE } from './exchange.js';
 import { createHttpMetrics } from './http-metrics.js';
 import { NotificationChannels } from './notifications.js';
@@ -83,6 +85,13 @@ export function createHttpHandler(
     return resources.authenticator.authenticate(appKey, token);
   };
 
+  /** authenticate + the per-request "login still active" check (a deactivated login → 401). */
+  const authenticateActive = async (ex: Exchange, appKey: string, app: AppService): Promise<Principal | null> => {
+    const principal = await authenticate(ex, appKey);
+    if (principal !== null && app.identity !== undefined) await app.identity.checkPrincipal(principal);
+    return principal;
+  };
+
   const dispatch = async (ex: Exchange): Promise<void> => {
     const match = matchRoute(ex.path);
     if (match === undefined) throw new AppError('NOT_FOUND', 'route not found');
@@ -122,7 +131,17 @@ export function createHttpHandler(
       ex.sendText(200, JSON_CONTENT_TYPE, openapiFor(app));
       return;
     }
-    const principal = await authenticate(ex, appKey);
+    if (IDENTITY_ROUTES.has(match.route.id)) {
+      // Public identity routes ignore a token that is sent (an expired one must not block login).
+      const caller = match.route.public ? null : await authenticateActive(ex, appKey, app);
+      await handleIdentityRoute(ex, match, app, caller, resources.limits.maxBodyBytes);
+      return;
+    }
+    const principal = await authenticateActive(ex, appKey, app);
+    if (MEMBERSHIP_ROUTES.has(match.route.id)) {
+      await handleMembershipRoute(ex, match, app, principal, resources.limits.maxBodyBytes);
+      return;
+    }
     await handleAppRoute(ex, match, app, principal, {
       resources,
       channels,

@@ -192,3 +192,37 @@ export class SchemaCollector {
     return required.length > 0 ? { ...schema, required } : schema;
   }
 }
+
+/** Shared error responses (components/responses) by status. */
+export const ERROR_RESPONSES: Record<string, [string, string]> = {
+  '400': ['BadRequest', 'bad input: malformed JSON, unknown or mistyped field (named in the message)'],
+  '401': ['Unauthenticated', 'no, invalid or expired token, or a token of another app'],
+  '403': ['Forbidden', 'denied by the ACL'],
+  '404': ['NotFound', 'unknown app, workspace, function, document or route'],
+  '409': ['Conflict', 'unique constraint, reused raw id'],
+  '410': ['Gone', 'the workspace is inactive'],
+  '413': ['PayloadTooLarge', 'request body too large'],
+  '429': ['RateLimited', 'rate limit exceeded; see Retry-After'],
+  '503': ['Unavailable', 'partition not ready or overloaded; see Retry-After'],
+};
+
+export function errorRefs(codes: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const c of codes) {
+    const entry = ERROR_RESPONSES[c];
+    if (entry !== undefined) out[c] = { $ref: `#/components/responses/${entry[0]}` };
+  }
+  return out;
+}
+
+/** A required JSON request body referring to a component schema. */
+export function jsonBody(name: string): Record<string, unknown> {
+  return { required: true, content: { 'application/json': { schema: schemaRef(name) } } };
+}
+
+/** One success response; without a schema it has no body (e.g. 204). */
+export function jsonAnswer(status: string, description: string, schema?: JsonSchema): Record<string, unknown> {
+  return {
+    [status]: schema === undefined ? { description } : { description, content: { 'application/json': { schema } } },
+  };
+}

@@ -1,5 +1,7 @@
 import type { AppDef, AclPrivilege, QName } from '@stoa/vsql';
-import { type JsonSchema, SchemaCollector, schemaRef } from './openapi-schemas.js';
+import { addIdentityPaths, identitySchemas } from './openapi-identity.js';
+import { addMembershipPaths, membershipSchemas } from './openapi-membership.js';
+import { ERROR_RESPONSES, type JsonSchema, SchemaCollector, errorRefs, schemaRef } from './openapi-schemas.js';
 import { MAX_CHANNEL_SECONDS, MAX_CUDS, MAX_LIMIT, MAX_SUBSCRIPTIONS } from './validation.js';
 
 /**
@@ -24,27 +26,6 @@ const BEARER = 'bearerAuth';
 const READ_PARAM_NAMES = ['order', 'limit', 'skip', 'keys', 'include'];
 const PUBLIC: unknown[] = [];
 const OPTIONAL_AUTH: unknown[] = [{}, { [BEARER]: [] }];
-
-const ERROR_RESPONSES: Record<string, [string, string]> = {
-  '400': ['BadRequest', 'bad input: malformed JSON, unknown or mistyped field (named in the message)'],
-  '401': ['Unauthenticated', 'no, invalid or expired token, or a token of another app'],
-  '403': ['Forbidden', 'denied by the ACL'],
-  '404': ['NotFound', 'unknown app, workspace, function, document or route'],
-  '409': ['Conflict', 'unique constraint, reused raw id'],
-  '410': ['Gone', 'the workspace is inactive'],
-  '413': ['PayloadTooLarge', 'request body too large'],
-  '429': ['RateLimited', 'rate limit exceeded; see Retry-After'],
-  '503': ['Unavailable', 'partition not ready or overloaded; see Retry-After'],
-};
-
-function errorRefs(codes: string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const c of codes) {
-    const entry = ERROR_RESPONSES[c];
-    if (entry !== undefined) out[c] = { $ref: `#/components/responses/${entry[0]}` };
-  }
-  return out;
-}
 
 const READ_ERRORS = ['400', '401', '403', '404', '410', '429', '503'];
 const WRITE_ERRORS = ['400', '401', '403', '404', '409', '410', '413', '429', '503'];
@@ -283,6 +264,8 @@ export function generateOpenApi(source: OpenApiSource): Record<string, unknown> 
   }
 
   addNotificationPaths(add);
+  addIdentityPaths(add);
+  addMembershipPaths(add);
 
   return {
     openapi: '3.1.0',
@@ -294,13 +277,17 @@ export function generateOpenApi(source: OpenApiSource): Record<string, unknown> 
     jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
     servers: [{ url: `/api/v2/apps/${source.owner}/${source.name}` }],
     security: [{ [BEARER]: [] }],
-    tags: ['meta', 'workspaces', 'docs', 'commands', 'queries', 'views', 'notifications'].map((name) => ({ name })),
+    tags: ['meta', 'workspaces', 'docs', 'commands', 'queries', 'views', 'notifications', 'identity', 'membership'].map(
+      (name) => ({
+        name,
+      }),
+    ),
     paths,
     components: {
       securitySchemes: { [BEARER]: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       parameters: commonParameters(),
       responses: errorResponses(),
-      schemas: { ...schemas.build(), ...commonSchemas(kinds) },
+      schemas: { ...schemas.build(), ...commonSchemas(kinds), ...identitySchemas(), ...membershipSchemas() },
     },
   };
 }

@@ -30,6 +30,12 @@ describe('matchRoute', () => {
       { owner: 'local', app: 'todo', channelId: 'ch1', wsid: '7', qname: 'todo.V' },
     ],
     ['/api/v2/apps/my%20org/todo/workspaces', 'workspaces', { owner: 'my org', app: 'todo' }],
+    [`${app}/users`, 'users', { owner: 'local', app: 'todo' }],
+    [`${app}/users/change-password`, 'changePassword', { owner: 'local', app: 'todo' }],
+    [`${app}/users/deactivate`, 'deactivateLogin', { owner: 'local', app: 'todo' }],
+    [`${app}/devices`, 'devices', { owner: 'local', app: 'todo' }],
+    [`${app}/auth/login`, 'login', { owner: 'local', app: 'todo' }],
+    [`${app}/auth/refresh`, 'refresh', { owner: 'local', app: 'todo' }],
   ])('%s → %s', (path, id, params) => {
     const m = matchRoute(path);
     expect(m?.route.id).toBe(id);
@@ -47,7 +53,10 @@ describe('matchRoute', () => {
     `${app}/workspaces/7/cuds/x`,
     `${app}/workspaces/7/blobs/x`,
     `${app}/workspaces//docs/a.B`,
-    `${app}/auth/login`,
+    `${app}/auth/logout`,
+    `${app}/auth/login/x`,
+    `${app}/users/x`,
+    `${app}/devices/x`,
     `${app}/notifications/c/workspaces/7/subscriptions`,
     '/api/v2/apps/%E0%A4%A/todo/workspaces',
   ])('%s → no route', (path) => {

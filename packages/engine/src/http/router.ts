@@ -21,7 +21,25 @@ export type RouteId =
   | 'query'
   | 'view'
   | 'notifications'
-  | 'subscription';
+  | 'subscription'
+  // identity (identity-routes.ts)
+  | 'users'
+  | 'devices'
+  | 'login'
+  | 'refresh'
+  | 'changePassword'
+  | 'deactivateLogin'
+  // membership, API tokens, ACL explain (membership-routes.ts)
+  | 'myInvites'
+  | 'invites'
+  | 'invite'
+  | 'inviteAccept'
+  | 'inviteDecline'
+  | 'members'
+  | 'member'
+  | 'apiTokens'
+  | 'apiToken'
+  | 'aclExplain';
 
 export interface RouteDef {
   readonly id: RouteId;
@@ -41,6 +59,8 @@ export interface RouteParams {
   qname?: string;
   id?: string;
   channelId?: string;
+  /** `members/{login}` (percent-decoded). */
+  login?: string;
 }
 
 export interface RouteMatch {
@@ -75,6 +95,22 @@ export const ROUTES: Readonly<Record<RouteId, RouteDef>> = {
     'PUT',
     'DELETE',
   ]),
+  users: def('users', `${APP}/users`, ['POST'], true),
+  devices: def('devices', `${APP}/devices`, ['POST'], true),
+  login: def('login', `${APP}/auth/login`, ['POST'], true),
+  refresh: def('refresh', `${APP}/auth/refresh`, ['POST']),
+  changePassword: def('changePassword', `${APP}/users/change-password`, ['POST'], true),
+  deactivateLogin: def('deactivateLogin', `${APP}/users/deactivate`, ['POST']),
+  myInvites: def('myInvites', `${APP}/invites`, ['GET']),
+  invites: def('invites', `${APP}/workspaces/{wsid}/invites`, ['GET', 'POST']),
+  invite: def('invite', `${APP}/workspaces/{wsid}/invites/{id}`, ['DELETE']),
+  inviteAccept: def('inviteAccept', `${APP}/workspaces/{wsid}/invites/{id}/accept`, ['POST']),
+  inviteDecline: def('inviteDecline', `${APP}/workspaces/{wsid}/invites/{id}/decline`, ['POST']),
+  members: def('members', `${APP}/workspaces/{wsid}/members`, ['GET']),
+  member: def('member', `${APP}/workspaces/{wsid}/members/{login}`, ['PATCH', 'DELETE']),
+  apiTokens: def('apiTokens', `${APP}/workspaces/{wsid}/api-tokens`, ['GET', 'POST']),
+  apiToken: def('apiToken', `${APP}/workspaces/{wsid}/api-tokens/{id}`, ['DELETE']),
+  aclExplain: def('aclExplain', `${APP}/workspaces/{wsid}/acl/explain`, ['GET']),
 };
 
 /** Percent-decodes a segment only when needed; undefined when the escape is malformed. */
@@ -121,6 +157,19 @@ export function matchRoute(path: string): RouteMatch | undefined {
         return match(ROUTES.subscription, { owner, app, channelId: s[3], wsid: s[5], qname: s[7] });
       }
       return undefined;
+    case 'users':
+      if (n === 3) return match(ROUTES.users, { owner, app });
+      if (n === 4 && s[3] === 'change-password') return match(ROUTES.changePassword, { owner, app });
+      if (n === 4 && s[3] === 'deactivate') return match(ROUTES.deactivateLogin, { owner, app });
+      return undefined;
+    case 'devices':
+      return n === 3 ? match(ROUTES.devices, { owner, app }) : undefined;
+    case 'invites':
+      return n === 3 ? match(ROUTES.myInvites, { owner, app }) : undefined;
+    case 'auth':
+      if (n === 4 && s[3] === 'login') return match(ROUTES.login, { owner, app });
+      if (n === 4 && s[3] === 'refresh') return match(ROUTES.refresh, { owner, app });
+      return undefined;
     default:
       return undefined;
   }
@@ -146,6 +195,22 @@ function matchWorkspace(s: readonly string[], owner: string, app: string): Route
       return n === 6 ? match(ROUTES.query, { owner, app, wsid, qname: s[5] }) : undefined;
     case 'views':
       return n === 6 ? match(ROUTES.view, { owner, app, wsid, qname: s[5] }) : undefined;
+    case 'invites':
+      if (n === 5) return match(ROUTES.invites, { owner, app, wsid });
+      if (n === 6) return match(ROUTES.invite, { owner, app, wsid, id: s[5] });
+      if (n === 7 && s[6] === 'accept') return match(ROUTES.inviteAccept, { owner, app, wsid, id: s[5] });
+      if (n === 7 && s[6] === 'decline') return match(ROUTES.inviteDecline, { owner, app, wsid, id: s[5] });
+      return undefined;
+    case 'members': {
+      if (n === 5) return match(ROUTES.members, { owner, app, wsid });
+      const login = n === 6 ? decode(s[5] ?? '') : undefined;
+      return login === undefined ? undefined : match(ROUTES.member, { owner, app, wsid, login });
+    }
+    case 'api-tokens':
+      if (n === 5) return match(ROUTES.apiTokens, { owner, app, wsid });
+      return n === 6 ? match(ROUTES.apiToken, { owner, app, wsid, id: s[5] }) : undefined;
+    case 'acl':
+      return n === 6 && s[5] === 'explain' ? match(ROUTES.aclExplain, { owner, app, wsid }) : undefined;
     default:
       return undefined;
   }

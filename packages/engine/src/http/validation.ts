@@ -179,6 +179,15 @@ export function toValidationError(error: z.ZodError, prefix: string): AppError {
 export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, prefix: string): T {
   // A per-parse error map costs ~1 µs per call in zod 4, so it is applied only to re-parse a
   // failure for its messages: valid input (the hot path) never pays for it.
+  // Path parameters are parsed on every request: the two commonest schemas are checked directly
+  // (same regexes and bounds); anything else, and every failure, goes through zod.
+  if (typeof value === 'string') {
+    if ((schema as z.ZodType) === qnameSchema && QNAME_RE.test(value)) return value as T;
+    if ((schema as z.ZodType) === decimalIdSchema && DECIMAL_ID_RE.test(value)) {
+      const n = Number(value);
+      if (n <= MAX_ID) return n as T;
+    }
+  }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const detailed = schema.safeParse(value, { error: errorMap });

@@ -22,14 +22,48 @@ export type KeyFieldKind = Exclude<FieldKind, 'record'>;
 const TWO_63 = 1n << 63n;
 const MASK_64 = (1n << 64n) - 1n;
 
+/**
+ * Keys are built synchronously and copied out by `finish()`, so one scratch buffer serves almost
+ * every writer; a writer created while another holds it (a key part encoded inside a key) gets its
+ * own buffer. A writer abandoned before `finish()` (early return, throw) keeps the scratch only
+ * until the current synchronous run ends: no writer lives across an await.
+ */
+const SCRATCH = new Uint8Array(512);
+const SCRATCH_VIEW = new DataView(SCRATCH.buffer);
+let scratchTaken = false;
+let resetPending = false;
+
+function resetScratch(): void {
+  resetPending = false;
+  scratchTaken = false;
+}
+
 export class KeyWriter {
   private buf: Uint8Array;
   private view: DataView;
   private len = 0;
+  private ownsScratch = false;
 
   constructor(initial = 64) {
-    this.buf = new Uint8Array(initial);
-    this.view = new DataView(this.buf.buffer);
+    if (!scratchTaken) {
+      scratchTaken = true;
+      this.ownsScratch = true;
+      this.buf = SCRATCH;
+      this.view = SCRATCH_VIEW;
+    } else {
+      this.buf = new Uint8Array(initial);
+      this.view = new DataView(this.buf.buffer);
+      if (!resetPending) {
+        resetPending = true;
+        queueMicrotask(resetScratch);
+      }
+    }
+  }
+
+  private release(): void {
+    if (!this.ownsScratch) return;
+    this.ownsScratch = false;
+    scratchTaken = false;
   }
 
   private ensure(extra: number): void {
@@ -152,7 +186,9 @@ export class KeyWriter {
   }
 
   finish(): Uint8Array {
-    return this.buf.slice(0, this.len);
+    const out = this.buf.slice(0, this.len);
+    this.release();
+    return out;
   }
 }
 

@@ -17,6 +17,9 @@
  *   proj offsets [0b][partition u16]              [projector]       {offset}
  *   app meta     [0c][name]                       [item]            (singleton ids, …)
  *   views        [10][view][wsid][pk fields…]     [cc fields…]      row + PLog offset
+ *   member index [20][login]                      [wsid]            {roles, active}   (core/membership)
+ *   invite index [21][login]                      [wsid]            latest invite     (core/membership)
+ *   revoked      [22]                             [jti]             {jti, exp}        (core/membership)
  */
 import { KeyWriter } from './key-codec.js';
 

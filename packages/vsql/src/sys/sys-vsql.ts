@@ -104,13 +104,31 @@ ABSTRACT WORKSPACE Workspace (
         UNIQUE (Login)
     );
 
-    -- An invitation of a login (by e-mail) to join the workspace with roles.
+    -- An invitation of a login to join the workspace with roles (comma-separated role QNames).
+    -- State: 1 created, 2 accepted, 3 declined, 4 cancelled (engine core/membership).
     TABLE Invite INHERITS CDoc (
-        Email varchar(256) NOT NULL,
+        Login varchar(256) NOT NULL,
+        Email varchar(256),
         Roles varchar(1024) NOT NULL,
         State int32 NOT NULL,
+        InvitedBy varchar(256),
+        CreatedAt timestamp,
+        UpdatedAt timestamp,
         ExpireAt timestamp,
         SubjectID ref(Subject)
+    );
+
+    -- An app API token bound to this workspace: its subject (TokenID), name, roles and expiry.
+    -- The token value is never stored; a deactivated record is a revoked token.
+    TABLE ApiToken INHERITS CDoc (
+        TokenID varchar(64) NOT NULL,
+        Jti varchar(64) NOT NULL,
+        Name varchar(255) NOT NULL,
+        Roles varchar(1024) NOT NULL,
+        ExpiresAt timestamp NOT NULL,
+        CreatedBy varchar(256),
+        CreatedAt timestamp,
+        UNIQUE (TokenID)
     );
 
     -- A workspace created inside this one (USE WORKSPACE).
@@ -148,6 +166,21 @@ ABSTRACT WORKSPACE Workspace (
         COMMAND Init();
     );
 
+    -- Membership and API tokens: the engine core builds these events itself (REST routes
+    -- /invites, /members, /api-tokens); declared so projectors can follow them. No GRANT: calling
+    -- them through /commands is refused.
+    EXTENSION ENGINE BUILTIN (
+        COMMAND InitiateInvitation();
+        COMMAND CancelInvitation();
+        COMMAND AcceptInvitation();
+        COMMAND DeclineInvitation();
+        COMMAND UpdateMemberRoles();
+        COMMAND RemoveMember();
+        COMMAND LeaveWorkspace();
+        COMMAND CreateApiToken();
+        COMMAND RevokeApiToken();
+    );
+
     GRANT Everyone TO Anonymous;
     GRANT Everyone TO AuthenticatedUser;
     GRANT WorkspaceOwner TO ProfileOwner;
@@ -162,13 +195,39 @@ ALTERABLE WORKSPACE AppWorkspaceWS (
         PartitionCount int32
     );
 
+    -- A login of the app (SubjectKind 1 = user, 2 = device), placed in the app workspace chosen by
+    -- a hash of the login. PasswordHash is \`scrypt$N$r$p$salt$hash\` (base64url salt and hash).
+    -- Deactivated logins keep their name: memberships (sys.Subject) refer to logins by name.
     TABLE Login INHERITS CDoc (
         Login varchar(256) NOT NULL,
         SubjectKind int32 NOT NULL,
-        PasswordHash bytes(1024),
+        PasswordHash varchar(512),
         ProfileWSID int64,
         DisplayName varchar(255),
+        CreatedAt timestamp,
         UNIQUE (Login)
+    );
+
+    TYPE CreateLoginParams (
+        Login varchar(256) NOT NULL,
+        SubjectKind int32 NOT NULL,
+        DisplayName varchar(255),
+        ProfileWSID int64 NOT NULL
+    );
+    -- Unlogged: the hash never appears in an event's arguments.
+    TYPE LoginPasswordParams (
+        PasswordHash varchar(512) NOT NULL
+    );
+    TYPE LoginRefParams (
+        LoginID ref(Login) NOT NULL
+    );
+
+    -- Identity commands: executed by the engine as sys.System (no grants, so nobody else may).
+    EXTENSION ENGINE BUILTIN (
+        COMMAND CreateLogin(CreateLoginParams, UNLOGGED LoginPasswordParams) INTENTS(sys.Record(Login));
+        COMMAND ChangeLoginPassword(LoginRefParams, UNLOGGED LoginPasswordParams)
+            STATE(sys.Record(Login)) INTENTS(sys.Record(Login));
+        COMMAND DeactivateLogin(LoginRefParams) STATE(sys.Record(Login)) INTENTS(sys.Record(Login));
     );
 );
 
