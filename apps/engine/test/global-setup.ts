@@ -6,10 +6,9 @@
  * A server that cannot start is provided as a skip reason: its suite is reported skipped, never
  * passed.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { startDynalite, type DynaliteServer } from '@stoa/storage-dynamodb/testing';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -23,7 +22,6 @@ declare module 'vitest' {
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
 const CASSANDRA_PORT = Number(process.env.STOA_TEST_CASSANDRA_PORT ?? 9042);
-const STOP_TIMEOUT_MS = 5000;
 
 interface CassandraServer {
   readonly host: string;
@@ -39,8 +37,6 @@ interface CassandraStarter {
     log: (message: string) => void;
   }) => Promise<CassandraServer>;
 }
-
-type Dynalite = (options: { createTableMs: number; deleteTableMs: number; updateTableMs: number }) => Server;
 
 function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error';
@@ -65,7 +61,7 @@ async function startCassandra(project: TestProject): Promise<CassandraServer | u
   }
 }
 
-async function startDynalite(project: TestProject): Promise<Server | undefined> {
+async function startEngineDynalite(project: TestProject): Promise<DynaliteServer | undefined> {
   // The SDK is pinned on purpose (later releases need Node 22); its notice is noise in workers.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // The engine takes DynamoDB credentials from the SDK's default chain, as a node would; dynalite
@@ -73,17 +69,8 @@ async function startDynalite(project: TestProject): Promise<Server | undefined> 
   process.env.AWS_ACCESS_KEY_ID ??= 'dynalite';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'dynalite';
   try {
-    // dynalite ships no types (and is storage-dynamodb's dev dependency, hoisted): a computed
-    // specifier keeps this file independent of that package's ambient declaration.
-    const specifier: string = 'dynalite';
-    const { default: dynalite } = (await import(specifier)) as { default: Dynalite };
-    const server = dynalite({ createTableMs: 50, deleteTableMs: 50, updateTableMs: 50 });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const { port } = server.address() as AddressInfo;
-    project.provide('engineDynamodbEndpoint', `http://127.0.0.1:${port}`);
+    const server = await startDynalite();
+    project.provide('engineDynamodbEndpoint', server.endpoint);
     return server;
   } catch (error) {
     project.provide('engineDynamodbSkip', `dynalite did not start: ${firstLine(error)}`);
@@ -91,22 +78,10 @@ async function startDynalite(project: TestProject): Promise<Server | undefined> 
   }
 }
 
-function stopServer(server: Server): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, STOP_TIMEOUT_MS);
-    server.close(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-    // Keep-alive sockets of the SDK would hold close() open.
-    server.closeAllConnections();
-  });
-}
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const [cassandra, dynalite] = await Promise.all([startCassandra(project), startDynalite(project)]);
+  const [cassandra, dynalite] = await Promise.all([startCassandra(project), startEngineDynalite(project)]);
   // A reused Cassandra belongs to whoever started it: its stop() is a no-op.
   return async () => {
-    await Promise.all([cassandra?.stop(), dynalite === undefined ? undefined : stopServer(dynalite)]);
+    await Promise.all([cassandra?.stop(), dynalite?.stop()]);
   };
 }

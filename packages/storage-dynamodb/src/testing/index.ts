@@ -1,0 +1,2 @@
+export { startDynalite } from './dynalite.js';
+export type { DynaliteServer } from './dynalite.js';
