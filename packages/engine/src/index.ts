@@ -57,3 +57,13 @@ export type {
 } from './core/identity/types.js';
 export type { ScryptParams } from './core/identity/passwords.js';
 export type { ThrottleLimit } from './core/identity/throttle.js';
+export {
+  DEFAULT_FUEL_GLOBAL,
+  FuelInstrumentationError,
+  UnsupportedWasmInstructionError,
+  getFuel,
+  injectFuelMetering,
+  setFuel,
+} from './extensions/wasm/fuel.js';
+export type { FuelMeteringOptions } from './extensions/wasm/fuel.js';
+export { webAssembly } from './extensions/wasm/webassembly-api.js';

@@ -1,0 +1,257 @@
+// Fuel metering for untrusted WebAssembly guests: a load-time instrumentation pass (binaryen.js)
+// that makes every function entry and every loop iteration pay from an exported i64 global and
+// trap with `unreachable` once it goes negative. Any unbounded execution must pass a loop header or
+// a function entry (recursion), so a guest cannot run longer than its fuel allows; the worker-thread
+// watchdog remains the backstop for host calls and for bugs here. See README.md for the cost model.
+
+import binaryen from 'binaryen';
+import type { WasmGlobal, WasmInstance } from './webassembly-api.js';
+import { webAssembly } from './webassembly-api.js';
+
+export const DEFAULT_FUEL_GLOBAL = '__stoa_fuel';
+
+export interface FuelMeteringOptions {
+  /** Name of the injected global and of its export. */
+  globalName?: string;
+  /**
+   * Fuel the global holds right after instantiation. Defaults to 0, so a module runs nothing until
+   * the host calls `setFuel`; a module with a start function needs enough here to instantiate.
+   */
+  initialFuel?: bigint;
+}
+
+/** The module uses an instruction the pass does not know how to walk: refuse rather than under-meter. */
+export class UnsupportedWasmInstructionError extends Error {
+  constructor(
+    readonly functionName: string,
+    readonly expressionId: number,
+  ) {
+    super(
+      `function ${functionName} uses an instruction the fuel pass does not support (binaryen expression id ${expressionId})`,
+    );
+    this.name = 'UnsupportedWasmInstructionError';
+  }
+}
+
+/** Bad input or a name clash: the module cannot be metered. */
+export class FuelInstrumentationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FuelInstrumentationError';
+  }
+}
+
+// What Node 20's V8 runs without flags. Reading with every binaryen feature on could re-encode the
+// module with proposals V8 rejects; reading with MVP only would reject ordinary AssemblyScript output.
+const FEATURES =
+  binaryen.Features.MutableGlobals |
+  binaryen.Features.NontrappingFPToInt |
+  binaryen.Features.SIMD128 |
+  binaryen.Features.BulkMemory |
+  binaryen.Features.BulkMemoryOpt |
+  binaryen.Features.SignExt |
+  binaryen.Features.ExceptionHandling |
+  binaryen.Features.TailCall |
+  binaryen.Features.ReferenceTypes |
+  binaryen.Features.Multivalue |
+  binaryen.Features.CallIndirectOverlong;
+
+// Which fields of `getExpressionInfo` hold child expressions, per expression kind. A kind missing
+// here (GC, strings, stack switching, table.fill/copy/init, try_table, …) makes the pass throw: a
+// child we cannot see could hide a loop that would then run unmetered.
+const CHILD_FIELDS: ReadonlyMap<number, readonly string[]> = new Map<number, readonly string[]>([
+  [binaryen.NopId, []],
+  [binaryen.BlockId, ['children']],
+  [binaryen.IfId, ['condition', 'ifTrue', 'ifFalse']],
+  [binaryen.LoopId, ['body']],
+  [binaryen.BreakId, ['condition', 'value']],
+  [binaryen.SwitchId, ['condition', 'value']],
+  [binaryen.CallId, ['operands']],
+  [binaryen.CallIndirectId, ['target', 'operands']],
+  [binaryen.LocalGetId, []],
+  [binaryen.LocalSetId, ['value']],
+  [binaryen.GlobalGetId, []],
+  [binaryen.GlobalSetId, ['value']],
+  [binaryen.LoadId, ['ptr']],
+  [binaryen.StoreId, ['ptr', 'value']],
+  [binaryen.AtomicRMWId, ['ptr', 'value']],
+  [binaryen.AtomicCmpxchgId, ['ptr', 'expected', 'replacement']],
+  [binaryen.AtomicWaitId, ['ptr', 'expected', 'timeout']],
+  [binaryen.AtomicNotifyId, ['ptr', 'notifyCount']],
+  [binaryen.AtomicFenceId, []],
+  // SIMDExtract/Replace `index` is a lane number, not an expression.
+  [binaryen.SIMDExtractId, ['vec']],
+  [binaryen.SIMDReplaceId, ['vec', 'value']],
+  [binaryen.SIMDShuffleId, ['left', 'right']],
+  [binaryen.SIMDTernaryId, ['a', 'b', 'c']],
+  [binaryen.SIMDShiftId, ['vec', 'shift']],
+  [binaryen.SIMDLoadId, ['ptr']],
+  [binaryen.SIMDLoadStoreLaneId, ['ptr', 'vec']],
+  [binaryen.MemoryInitId, ['dest', 'offset', 'size']],
+  [binaryen.DataDropId, []],
+  [binaryen.MemoryCopyId, ['dest', 'source', 'size']],
+  [binaryen.MemoryFillId, ['dest', 'value', 'size']],
+  [binaryen.ConstId, []],
+  [binaryen.UnaryId, ['value']],
+  [binaryen.BinaryId, ['left', 'right']],
+  [binaryen.SelectId, ['ifTrue', 'ifFalse', 'condition']],
+  [binaryen.DropId, ['value']],
+  [binaryen.ReturnId, ['value']],
+  [binaryen.MemorySizeId, []],
+  [binaryen.MemoryGrowId, ['delta']],
+  [binaryen.UnreachableId, []],
+  [binaryen.PopId, []],
+  [binaryen.RefNullId, []],
+  [binaryen.RefIsNullId, ['value']],
+  [binaryen.RefAsId, ['value']],
+  [binaryen.RefFuncId, []],
+  [binaryen.RefEqId, ['left', 'right']],
+  [binaryen.TableGetId, ['index']],
+  [binaryen.TableSetId, ['index', 'value']],
+  [binaryen.TableSizeId, []],
+  [binaryen.TableGrowId, ['value', 'delta']],
+  [binaryen.TryId, ['body', 'catchBodies']],
+  [binaryen.ThrowId, ['operands']],
+  [binaryen.RethrowId, []],
+  [binaryen.TupleMakeId, ['operands']],
+  [binaryen.TupleExtractId, ['tuple']],
+]);
+
+// binaryen.js has these static helpers at runtime, but its typings only declare them on Module.
+interface ExpressionBodyApi {
+  getBody: (ref: number) => number;
+  setBody: (ref: number, body: number) => void;
+}
+// Likewise `readBinary` takes an optional feature set (`readBinaryWithFeatures` is typed but absent).
+const {
+  Loop: loopApi,
+  Function: functionApi,
+  readBinary,
+} = binaryen as unknown as {
+  Loop: ExpressionBodyApi;
+  Function: ExpressionBodyApi;
+  readBinary: (data: Uint8Array, features: binaryen.Features) => binaryen.Module;
+};
+
+const LOOP_ID: number = binaryen.LoopId;
+
+/** One metered region: a function body (loop = null) or a loop body, with its static cost. */
+interface Region {
+  loop: number | null;
+  cost: number;
+}
+
+/**
+ * Returns a copy of `wasm` in which every defined function and every loop iteration subtracts its
+ * static cost from an exported mutable i64 global and traps (`unreachable`) when the global drops
+ * below zero. Imported functions are not touched; nothing else is optimised or reordered.
+ */
+export function injectFuelMetering(wasm: Uint8Array, options: FuelMeteringOptions = {}): Uint8Array {
+  const globalName = options.globalName ?? DEFAULT_FUEL_GLOBAL;
+  const initialFuel = options.initialFuel ?? 0n;
+  if (!webAssembly.validate(wasm)) throw new FuelInstrumentationError('not a valid WebAssembly module');
+
+  const module = readBinary(wasm, FEATURES);
+  try {
+    assertNameFree(module, globalName);
+    module.addGlobal(globalName, binaryen.i64, true, constI64(module, initialFuel));
+    module.addGlobalExport(globalName, globalName);
+
+    for (let i = 0; i < module.getNumFunctions(); i++) {
+      const func = module.getFunctionByIndex(i);
+      const info = binaryen.getFunctionInfo(func);
+      if (info.module !== null && info.module !== '') continue; // imported: the host meters itself
+      if (info.body === 0) continue;
+      meterFunction(module, func, info.name, info.body, globalName);
+    }
+
+    if (!module.validate()) throw new FuelInstrumentationError('instrumented module failed validation');
+    return module.emitBinary();
+  } finally {
+    module.dispose();
+  }
+}
+
+function assertNameFree(module: binaryen.Module, name: string): void {
+  for (let i = 0; i < module.getNumGlobals(); i++) {
+    if (binaryen.getGlobalInfo(module.getGlobalByIndex(i)).name === name) {
+      throw new FuelInstrumentationError(`module already has a global named ${name}`);
+    }
+  }
+  for (let i = 0; i < module.getNumExports(); i++) {
+    if (binaryen.getExportInfo(module.getExportByIndex(i)).name === name) {
+      throw new FuelInstrumentationError(`module already exports ${name}`);
+    }
+  }
+}
+
+function meterFunction(
+  module: binaryen.Module,
+  func: number,
+  functionName: string,
+  body: number,
+  globalName: string,
+): void {
+  const entry: Region = { loop: null, cost: 0 };
+  const regions: Region[] = [entry];
+  // Iterative walk: compiler output can nest blocks thousands deep (br_table lowering).
+  const stack: Array<{ expr: number; region: Region }> = [{ expr: body, region: entry }];
+  while (stack.length > 0) {
+    const { expr, region } = stack.pop()!;
+    const id = binaryen.getExpressionId(expr);
+    const fields = CHILD_FIELDS.get(id);
+    if (fields === undefined) throw new UnsupportedWasmInstructionError(functionName, id);
+    region.cost++;
+    const childRegion = id === LOOP_ID ? { loop: expr, cost: 0 } : region;
+    if (childRegion !== region) regions.push(childRegion);
+    if (fields.length === 0) continue;
+    const info = binaryen.getExpressionInfo(expr) as unknown as Record<string, unknown>;
+    for (const field of fields) {
+      const value = info[field];
+      const children = Array.isArray(value) ? (value as number[]) : [value as number];
+      for (let c = children.length - 1; c >= 0; c--) {
+        const child = children[c]!;
+        if (child !== 0) stack.push({ expr: child, region: childRegion });
+      }
+    }
+  }
+
+  // Loops are patched in place, so their parents need no rebuilding.
+  for (const region of regions) {
+    if (region.loop === null) continue;
+    const loopBody = loopApi.getBody(region.loop);
+    loopApi.setBody(region.loop, prependCharge(module, loopBody, region.cost, globalName));
+  }
+  functionApi.setBody(func, prependCharge(module, body, entry.cost, globalName));
+}
+
+function prependCharge(module: binaryen.Module, expr: number, cost: number, globalName: string): number {
+  const fuel = (): number => module.global.get(globalName, binaryen.i64);
+  const charge = module.global.set(globalName, module.i64.sub(fuel(), constI64(module, BigInt(cost))));
+  const check = module.if(module.i64.lt_s(fuel(), constI64(module, 0n)), module.unreachable());
+  // An unnamed block: no branch can target it, so the original control flow is unchanged.
+  return module.block(null, [charge, check, expr], binaryen.getExpressionType(expr));
+}
+
+// binaryen 132 wants one bigint here; the old (low, high) pair aborts the whole binaryen runtime.
+function constI64(module: binaryen.Module, value: bigint): number {
+  return module.i64.const(BigInt.asIntN(64, value));
+}
+
+function fuelGlobal(instance: WasmInstance, globalName: string): WasmGlobal {
+  const global = instance.exports[globalName];
+  if (!(global instanceof webAssembly.Global)) {
+    throw new FuelInstrumentationError(`instance does not export the fuel global ${globalName}`);
+  }
+  return global;
+}
+
+/** Sets the fuel the next invocation may burn; call before every invocation. */
+export function setFuel(instance: WasmInstance, fuel: bigint | number, globalName = DEFAULT_FUEL_GLOBAL): void {
+  fuelGlobal(instance, globalName).value = BigInt(fuel);
+}
+
+/** Remaining fuel; negative after an out-of-fuel trap. */
+export function getFuel(instance: WasmInstance, globalName = DEFAULT_FUEL_GLOBAL): bigint {
+  return fuelGlobal(instance, globalName).value as bigint;
+}
