@@ -15,6 +15,7 @@ import { buildExtensionContext, type CollectedIntents } from './ext-context.js';
 import { indexMembershipRecord } from './membership/indexes.js';
 import { projectorFires, toEventView } from './projectors.js';
 import type { StateSource } from './state-source.js';
+import type { Tx } from './tx.js';
 import type { StoredEvent, StoredRecord } from './types.js';
 import { getViewDef, normalizeViewRow, putViewRow } from './views.js';
 import type { WriteSet } from './write-set.js';
@@ -125,4 +126,28 @@ async function runSyncProjectors(
       }
     }
   }
+}
+
+/** An event as its producer describes it; `commitEvent` stamps the offsets and time. */
+export type EventBody = Omit<StoredEvent, 'partition' | 'plogOffset' | 'wlogOffset' | 'registeredAt'>;
+
+/**
+ * The one way every producer (commands, workspace lifecycle, membership) turns an event into part
+ * of the current batch: stamp the partition, PLog and WLog offsets and the time, encode it once,
+ * apply it to the batch's state (records, indexes, WLog, sync projectors) and hand it to the
+ * batch writer. The caller must have awaited `tx.seq(body.wsid)`.
+ */
+export async function commitEvent(app: AppRuntime, tx: Tx, body: EventBody): Promise<StoredEvent> {
+  const seq = await tx.seq(body.wsid);
+  const event: StoredEvent = {
+    ...body,
+    partition: tx.partition,
+    plogOffset: tx.plogOffset,
+    wlogOffset: seq.nextWLogOffset++,
+    registeredAt: tx.now,
+  };
+  const bytes = encodeValue(event);
+  await applyEvent(app, tx.state, tx.writes, event, bytes, 'execute');
+  tx.emit(event, bytes);
+  return event;
 }

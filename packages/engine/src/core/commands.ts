@@ -7,9 +7,8 @@
  */
 import { AppError, isAppError } from '@stoa/errors';
 import type { ExtensionDef, QName } from '@stoa/vsql';
-import { encodeValue } from '../store/value-codec.js';
 import { assertInWorkspace, authorize, resolveAccess, type Access } from './access.js';
-import { applyEvent } from './apply.js';
+import { commitEvent } from './apply.js';
 import type { AppRuntime } from './app-runtime.js';
 import { CudParser, isObject, type CudPlan } from './cud-parse.js';
 import { CudResolver } from './cud-resolve.js';
@@ -17,7 +16,6 @@ import { buildExtensionContext, responseError } from './ext-context.js';
 import { invalidField, normalizeObject, tableIsA } from './fields.js';
 import type { CallContext, CommandInput, CommandResult } from './service.js';
 import type { Tx } from './tx.js';
-import type { StoredEvent } from './types.js';
 
 export const SYS_CUD = 'sys.CUD';
 
@@ -154,7 +152,7 @@ async function executeInPartition(app: AppRuntime, cmd: PreparedCommand, tx: Tx)
   const wsid = access.meta.wsid;
   const meta = await app.workspaces.get(wsid);
   if (meta?.active !== true) throw new AppError('GONE', `workspace ${wsid} is inactive`, { data: { wsid } });
-  const seq = await tx.seq(wsid);
+  await tx.seq(wsid); // loads the id sequence allocateId draws from
   const resolver = new CudResolver({
     appdef: app.appdef,
     wsid,
@@ -224,21 +222,14 @@ async function executeInPartition(app: AppRuntime, cmd: PreparedCommand, tx: Tx)
   }
   const { cuds, newIDs } = await resolver.finish();
 
-  const event: StoredEvent = {
+  const event = await commitEvent(app, tx, {
     qname: ext.qname,
     wsid,
-    partition: tx.partition,
-    plogOffset: tx.plogOffset,
-    wlogOffset: seq.nextWLogOffset++,
-    registeredAt: tx.now,
     ...(arg === undefined ? {} : { arg }),
     ...(cmd.unlogged === undefined ? {} : { unlogged: maskUnlogged(cmd.unlogged) }),
     cuds,
     subject: access.ctx.principal?.subject ?? '',
-  };
-  const bytes = encodeValue(event);
-  await applyEvent(app, tx.state, tx.writes, event, bytes, 'execute');
-  tx.emit(event, bytes);
+  });
   const result = intents.results[0];
   return {
     currentWLogOffset: event.wlogOffset,

@@ -9,16 +9,15 @@
  */
 import { createHash } from 'node:crypto';
 import { AppError } from '@stoa/errors';
-import { encodeValue } from '../store/value-codec.js';
 import { checkPrincipalApp, resolveAccess, WORKSPACE_OWNER } from './access.js';
-import { applyEvent } from './apply.js';
+import { commitEvent } from './apply.js';
 import type { AppRuntime } from './app-runtime.js';
 import { CudParser, isObject } from './cud-parse.js';
 import { CudResolver } from './cud-resolve.js';
 import { listMemberWorkspaces } from './membership/indexes.js';
 import type { CallContext, CreateWorkspaceInput, WorkspaceInfo } from './service.js';
 import type { Tx } from './tx.js';
-import type { StoredEvent, WorkspaceMeta } from './types.js';
+import type { WorkspaceMeta } from './types.js';
 
 export const SYS_INIT = 'sys.Init';
 export const SYS_DEACTIVATE_WORKSPACE = 'sys.DeactivateWorkspace';
@@ -49,7 +48,7 @@ async function emitInitEvent(
       'VALIDATION_FAILED',
     );
   }
-  const seq = await tx.seq(meta.wsid);
+  await tx.seq(meta.wsid); // loads the id sequence allocateId draws from
   const resolver = new CudResolver({
     appdef: app.appdef,
     wsid: meta.wsid,
@@ -59,21 +58,14 @@ async function emitInitEvent(
   });
   await resolver.addPlan(parser.plans);
   const { cuds } = await resolver.finish();
-  const event: StoredEvent = {
+  await commitEvent(app, tx, {
     qname: SYS_INIT,
     wsid: meta.wsid,
-    partition: tx.partition,
-    plogOffset: tx.plogOffset,
-    wlogOffset: seq.nextWLogOffset++,
-    registeredAt: tx.now,
     arg: { kind: meta.kind, name: meta.name },
     cuds,
     subject: meta.owner,
     ws: { op: 'create', meta, ...(number === undefined ? {} : { number }) },
-  };
-  const bytes = encodeValue(event);
-  await applyEvent(app, tx.state, tx.writes, event, bytes, 'execute');
-  tx.emit(event, bytes);
+  });
 }
 
 export async function createWorkspace(
@@ -212,20 +204,12 @@ export async function deactivateWorkspace(app: AppRuntime, ctx: CallContext, wsi
   await app.partitionFor(wsid).submit(async (tx) => {
     const meta = await app.workspaces.get(wsid);
     if (meta?.active !== true) throw new AppError('GONE', `workspace ${wsid} is inactive`);
-    const seq = await tx.seq(wsid);
-    const event: StoredEvent = {
+    await commitEvent(app, tx, {
       qname: SYS_DEACTIVATE_WORKSPACE,
       wsid,
-      partition: tx.partition,
-      plogOffset: tx.plogOffset,
-      wlogOffset: seq.nextWLogOffset++,
-      registeredAt: tx.now,
       cuds: [],
       subject: ctx.principal?.subject ?? '',
       ws: { op: 'deactivate', meta: { ...meta, active: false } },
-    };
-    const bytes = encodeValue(event);
-    await applyEvent(app, tx.state, tx.writes, event, bytes, 'execute');
-    tx.emit(event, bytes);
+    });
   });
 }

@@ -7,11 +7,10 @@
  */
 import { AppError } from '@stoa/errors';
 import type { QName } from '@stoa/vsql';
-import { encodeValue } from '../../store/value-codec.js';
-import { applyEvent } from '../apply.js';
+import { commitEvent } from '../apply.js';
 import type { AppRuntime } from '../app-runtime.js';
 import type { Tx } from '../tx.js';
-import type { StoredCud, StoredEvent, StoredRecord } from '../types.js';
+import type { StoredCud, StoredRecord } from '../types.js';
 
 export class ChangeBuilder {
   readonly cuds: StoredCud[] = [];
@@ -67,23 +66,10 @@ export function submitChange<T>(
   return app.partitionFor(wsid).submit(async (tx) => {
     const meta = await app.workspaces.get(wsid);
     if (meta?.active !== true) throw new AppError('GONE', `workspace ${wsid} is inactive`, { data: { wsid } });
-    const seq = await tx.seq(wsid);
+    await tx.seq(wsid); // loads the id sequence the change builder allocates from
     const b = new ChangeBuilder(tx, wsid);
     const { result, arg } = await change(tx, b);
-    const event: StoredEvent = {
-      qname,
-      wsid,
-      partition: tx.partition,
-      plogOffset: tx.plogOffset,
-      wlogOffset: seq.nextWLogOffset++,
-      registeredAt: tx.now,
-      ...(arg === undefined ? {} : { arg }),
-      cuds: b.cuds,
-      subject,
-    };
-    const bytes = encodeValue(event);
-    await applyEvent(app, tx.state, tx.writes, event, bytes, 'execute');
-    tx.emit(event, bytes);
+    await commitEvent(app, tx, { qname, wsid, ...(arg === undefined ? {} : { arg }), cuds: b.cuds, subject });
     return result;
   });
 }
