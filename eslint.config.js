@@ -1,3 +1,7 @@
 import { createConfig } from '@stoa/eslint-config';
 
-export default createConfig({ tsconfigRootDir: import.meta.dirname });
+// AssemblyScript sources (an app's `extensions/<pkg>/`) are not TypeScript the typed rules understand.
+export default createConfig({
+  tsconfigRootDir: import.meta.dirname,
+  ignores: ['examples/*/extensions/*/**', 'apps/*/test/fixtures/*/extensions/*/**'],
+});

@@ -14,7 +14,7 @@ export const PACKAGE_GRAPH = {
   'packages/storage-cassandra': ['storage', 'errors'],
   'packages/storage-dynamodb': ['storage', 'errors'],
   'packages/auth': ['vsql', 'errors'],
-  'packages/bundle': ['vsql', 'errors'],
+  'packages/bundle': ['vsql', 'extension-sdk', 'errors'],
   'packages/engine': ['vsql', 'auth', 'storage', 'bundle', 'errors'],
   'packages/client': ['errors'],
   'packages/jobs': ['errors'],

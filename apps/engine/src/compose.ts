@@ -1,6 +1,6 @@
 /**
  * Builds one engine node in-process: storage driver → provider → the node's `sys/engine` storage
- * (signing keys) → resources (logger, metrics, authenticator, JWKS, builtin extension host,
+ * (signing keys) → resources (logger, metrics, authenticator, JWKS, builtin and WASM extension hosts,
  * secrets, limits) → processing core → apps loaded from their folders → (on `listen`) the HTTP
  * API v2 edge. `main.ts` runs it with what the environment says; the integration tests run the
  * very same code with their own storage, apps and limits, so what they check is what ships.
@@ -14,6 +14,7 @@ import {
   createEngineCore,
   createHttpHandler,
   createTokenRevocations,
+  createWasmHost,
   issuePrincipalToken,
   loadAppFromFolder,
   startHttpServer,
@@ -26,6 +27,7 @@ import type {
   EngineResources,
   HttpHandlerOptions,
   HttpServerHandle,
+  WasmHostOptions,
 } from '@stoa/engine';
 import { createStorageProvider } from '@stoa/storage';
 import type { Logger } from 'pino';
@@ -52,6 +54,8 @@ export interface ComposeEngineOptions extends StorageSettings {
   readonly defaultMetrics?: boolean;
   /** Clock of the engine and the HTTP edge (default Date.now). */
   readonly now?: () => number;
+  /** Limits of WASM extensions (fuel per call, memory per instance); the host's defaults otherwise. */
+  readonly wasm?: WasmHostOptions;
 }
 
 export interface ComposedEngine {
@@ -121,7 +125,7 @@ export async function composeEngine(options: ComposeEngineOptions, closers = new
       revocations,
       issueToken: (input) => issuePrincipalToken(ring, input),
       jwks: () => Promise.resolve({ keys: ring.jwks().keys.map((key) => ({ ...key })) }),
-      extensionHosts: [createBuiltinHost()],
+      extensionHosts: [createBuiltinHost(), createWasmHost({ ...options.wasm, logger })],
       secrets: createFileSecretStore(resolve(options.dataDir)),
       now: options.now ?? Date.now,
       limits: { ...DEFAULT_LIMITS, ...options.limits },

@@ -16,6 +16,8 @@ describe('parseEnv', () => {
         dev: true,
         logLevel: 'info',
         localDemo: false,
+        wasm: { fuel: 50_000_000, maxMemoryBytes: 16 * 1024 * 1024 },
+        watchdogMs: 30_000,
       },
     });
   });
@@ -31,6 +33,8 @@ describe('parseEnv', () => {
       STOA_APPS: 'examples/todo,,examples/shop ',
       STOA_DEV: 'off',
       STOA_LOG_LEVEL: 'debug',
+      STOA_WASM_FUEL: '1000000',
+      STOA_WASM_MAX_MEMORY_MB: '64',
       UNRELATED: 'x',
     });
     expect(result.ok && result.env).toMatchObject({
@@ -43,6 +47,7 @@ describe('parseEnv', () => {
       dev: false,
       logLevel: 'debug',
       localDemo: true,
+      wasm: { fuel: 1_000_000, maxMemoryBytes: 64 * 1024 * 1024 },
     });
     const off = parseEnv({ STOA_APPS: 'examples/todo', STOA_LOCAL_DEMO: 'false' });
     expect(off.ok && off.env.localDemo).toBe(false);

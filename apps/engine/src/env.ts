@@ -63,6 +63,33 @@ const envSchema = z
       z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     ),
     STOA_LOCAL_DEMO: z.preprocess(unsetIfEmpty, flag.optional()),
+    STOA_WASM_FUEL: z.preprocess(
+      unsetIfEmpty,
+      z.coerce
+        .number({ message: 'expected a number of fuel units (≈ wasm instructions)' })
+        .int('expected an integer')
+        .min(10_000, 'expected at least 10000')
+        .max(10_000_000_000, 'expected at most 10000000000')
+        .default(50_000_000),
+    ),
+    STOA_WATCHDOG_MS: z.preprocess(
+      unsetIfEmpty,
+      z.coerce
+        .number({ message: 'expected milliseconds' })
+        .int('expected an integer')
+        .min(0, 'expected 0 (off) or at least 1000')
+        .refine((v) => v === 0 || v >= 1000, 'expected 0 (off) or at least 1000')
+        .default(30_000),
+    ),
+    STOA_WASM_MAX_MEMORY_MB: z.preprocess(
+      unsetIfEmpty,
+      z.coerce
+        .number({ message: 'expected a size in MiB' })
+        .int('expected an integer')
+        .min(1, 'expected 1..4096')
+        .max(4096, 'expected 1..4096')
+        .default(16),
+    ),
   })
   .superRefine((env, ctx) => {
     if (env.STOA_STORAGE === 'cassandra' && (env.STOA_CASSANDRA_CONTACT_POINTS ?? []).length === 0) {
@@ -98,6 +125,10 @@ export interface EngineEnv {
   readonly logLevel: LogLevel;
   /** Create a demo workspace per folder app and print a dev token + curl line. */
   readonly localDemo: boolean;
+  /** WASM extension limits per call / per instance (packages/extension-sdk/ABI.md §6). */
+  readonly wasm: { readonly fuel: number; readonly maxMemoryBytes: number };
+  /** Kill the process when the event loop is blocked this long (0 = off); see src/watchdog.ts. */
+  readonly watchdogMs: number;
 }
 
 export type ParseEnvResult = { ok: true; env: EngineEnv } | { ok: false; errors: string[] };
@@ -128,6 +159,8 @@ export function parseEnv(source: Readonly<Record<string, string | undefined>>): 
       dev: e.STOA_DEV ?? true,
       logLevel: e.STOA_LOG_LEVEL,
       localDemo: e.STOA_LOCAL_DEMO ?? e.STOA_APPS.length > 0,
+      wasm: { fuel: e.STOA_WASM_FUEL, maxMemoryBytes: e.STOA_WASM_MAX_MEMORY_MB * 1024 * 1024 },
+      watchdogMs: e.STOA_WATCHDOG_MS,
     },
   };
 }

@@ -348,5 +348,5 @@ describe('engine crash safety (child process, LMDB, SIGKILL under load)', () => 
     engine.child.kill('SIGTERM');
     await engine.exited;
     expect(engine.child.exitCode).toBe(0);
-  }, 180_000);
+  }, 360_000);
 });

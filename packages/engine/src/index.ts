@@ -1,7 +1,7 @@
 // Public entry of @stoa/engine. Several helpers append here: add lines, never remove others'.
 export { appKey } from './app/bundle.js';
 export type { AppBundle, AppManifest } from './app/bundle.js';
-export { loadAppFromFolder, MANIFEST_FILE, SCHEMA_DIR, DEV_BUILTINS_FILE } from './app/folder-loader.js';
+export { loadAppFromFolder, DEV_BUILTINS_FILE } from './app/folder-loader.js';
 export type { LoadAppFromFolderOptions } from './app/folder-loader.js';
 export { defineBuiltins } from './extensions/host.js';
 export type {
@@ -42,6 +42,8 @@ export type { EngineCoreOptions } from './core/app-runtime.js';
 export { createNotificationBroker } from './core/notifications.js';
 export { createBuiltinHost } from './extensions/builtin-host.js';
 export type { BuiltinHostOptions } from './extensions/builtin-host.js';
+export { createWasmHost, WASM_HOST_DEFAULTS } from './extensions/wasm/wasm-host.js';
+export type { WasmHostOptions } from './extensions/wasm/wasm-host.js';
 // Membership, invites, API tokens, ACL explain (src/core/membership).
 export { createTokenRevocations } from './core/membership/revocations.js';
 export type { TokenRevocations } from './core/membership/revocations.js';

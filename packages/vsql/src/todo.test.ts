@@ -69,10 +69,10 @@ describe('todo example', () => {
     });
   });
 
-  it('has the builtin extensions (dev mode; the WASM version comes with the WASM host)', () => {
+  it('has the WASM extensions (AssemblyScript in extensions/todo/)', () => {
     expect(appdef.extensions['todo.CompleteTask']).toMatchObject({
       kind: 'command',
-      engine: 'builtin',
+      engine: 'wasm',
       param: 'todo.CompleteParams',
       result: 'void',
       state: [{ storage: 'sys.Record', entities: ['todo.Task'] }],

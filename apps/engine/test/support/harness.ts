@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeyRing, issuePrincipalToken } from '@stoa/engine';
-import type { EngineCoreOptions, EngineLimits, HttpServerHandle } from '@stoa/engine';
+import type { EngineCoreOptions, EngineLimits, HttpServerHandle, WasmHostOptions } from '@stoa/engine';
 import { pino } from 'pino';
 import { expect } from 'vitest';
 import { composeEngine } from '../../src/compose.js';
@@ -16,6 +16,7 @@ export type Backend = StorageSettings['storage'];
 export const ROOT = join(import.meta.dirname, '../../../..');
 export const TODO_DIR = join(ROOT, 'examples/todo');
 export const LAB_DIR = join(import.meta.dirname, '../fixtures/lab');
+export const EVIL_DIR = join(import.meta.dirname, '../fixtures/evil');
 
 export interface StartOptions {
   readonly storage: Backend;
@@ -28,6 +29,8 @@ export interface StartOptions {
   readonly dynamodb?: StorageSettings['dynamodb'];
   /** Reuse this data dir (kept on close, for restarts); default a fresh temp dir removed on close. */
   readonly dataDir?: string;
+  /** WASM host limits (fuel, memory); the host's defaults otherwise. */
+  readonly wasm?: WasmHostOptions;
 }
 
 export interface Reply {
@@ -181,6 +184,7 @@ export async function startTestEngine(options: StartOptions): Promise<TestEngine
     logger: pino({ level: 'silent' }),
     defaultMetrics: false,
     ...(options.limits === undefined ? {} : { limits: options.limits }),
+    ...(options.wasm === undefined ? {} : { wasm: options.wasm }),
     coreOptions: { jobs: false, ...options.coreOptions },
   });
   try {

@@ -1,7 +1,9 @@
 /**
- * Loads an app project folder (`stoa.json`, `schema/**\/*.vsql`, optionally
- * `extensions/builtin.ts`) into the same AppBundle shape a deployed bundle has, so the engine has
- * one loading path (docs/ARCHITECTURE.md §9).
+ * Loads an app project folder (`stoa.json`, `schema/**\/*.vsql`, `extensions/<pkg>/` AssemblyScript
+ * for packages with `EXTENSION ENGINE WASM`, optionally `extensions/builtin.ts`) into the same
+ * AppBundle shape a deployed bundle has, so the engine has one loading path
+ * (docs/ARCHITECTURE.md §9). WASM modules are compiled by `@stoa/bundle`'s build step, which
+ * caches them by content, so reloading an unchanged folder does not recompile.
  *
  * Dev mode (`dev: true`) imports `extensions/builtin.ts` with a dynamic `import()`. That needs a
  * TypeScript-aware loader in the process: run the engine under `tsx` (`node --import tsx …`, as
@@ -10,36 +12,27 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { buildExtensions } from '@stoa/bundle/extensions';
+import { listAppBuiltins, MANIFEST_FILE, readProject, refuseAppBuiltins } from '@stoa/bundle/project';
 import { AppError } from '@stoa/errors';
-import type { AppDef, CompileFile } from '@stoa/vsql';
-import { compile } from '@stoa/vsql';
+import type { AppDef } from '@stoa/vsql';
 import { z } from 'zod';
 import type { BuiltinExtensions } from '../extensions/host.js';
-import type { AppBundle, AppManifest } from './bundle.js';
+import type { AppBundle } from './bundle.js';
 
 export interface LoadAppFromFolderOptions {
   /** Owner the app is served under; folder apps are `local` (docs/ARCHITECTURE.md §12). */
   readonly owner?: string;
   /** Allow the app's own TypeScript builtins (`extensions/builtin.ts`). */
   readonly dev?: boolean;
+  /** Where compiled WASM modules are cached (default: the build step's, under the OS temp dir). */
+  readonly wasmCacheDir?: string;
 }
 
-export const MANIFEST_FILE = 'stoa.json';
-export const SCHEMA_DIR = 'schema';
 export const DEV_BUILTINS_FILE = join('extensions', 'builtin.ts');
-
-const manifestSchema = z.object({
-  name: z
-    .string()
-    .regex(
-      /^[a-z][a-z0-9-]{0,62}$/,
-      'must be 1–63 characters: a lowercase letter, then lowercase letters, digits or -',
-    ),
-  partitions: z.number().int('must be an integer').min(1, 'must be at least 1').max(1024, 'must be at most 1024'),
-});
 
 const ownerSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/);
 
@@ -52,107 +45,36 @@ export async function loadAppFromFolder(dir: string, options: LoadAppFromFolderO
       `owner ${JSON.stringify(owner)} is invalid: lowercase letters, digits, - and _`,
     );
   }
-
-  const manifestPath = join(dir, MANIFEST_FILE);
-  const manifestText = await readText(manifestPath, `app folder ${dir} has no ${MANIFEST_FILE}`);
-  const manifest = parseManifest(manifestText, manifestPath);
-
-  const schemaDir = join(dir, SCHEMA_DIR);
-  const vsqlPaths = existsSync(schemaDir) ? await listVsqlFiles(schemaDir) : [];
-  if (vsqlPaths.length === 0) {
-    throw new AppError('VALIDATION_FAILED', `app folder ${dir} has no ${SCHEMA_DIR}/**/*.vsql files`);
-  }
-  const files: CompileFile[] = [];
-  for (const path of vsqlPaths) files.push({ path, source: await readFile(path, 'utf8') });
-
-  const appdef = compileOrThrow(files, dir);
-  if (appdef.name !== manifest.name) {
-    throw new AppError(
-      'VALIDATION_FAILED',
-      `${manifestPath}: name "${manifest.name}" does not match the APPLICATION name "${appdef.name}" in the schema; make them equal`,
-      { data: { field: 'name' } },
-    );
-  }
+  // stoa.json + schema, exactly as `stoa build` and the deploy worker read them.
+  const project = await readProject(dir);
+  const { appdef } = project;
 
   const builtinPath = join(dir, DEV_BUILTINS_FILE);
   const builtinSource = dev && existsSync(builtinPath) ? await readFile(builtinPath, 'utf8') : undefined;
-  if (!dev) refuseAppBuiltins(appdef, dir);
+  if (!dev) refuseAppBuiltins(appdef, `app folder ${dir} outside dev mode`);
   else if (builtinSource === undefined) requireBuiltinsFile(appdef, builtinPath);
 
+  const built = await buildExtensions({
+    dir,
+    appdef,
+    ...(options.wasmCacheDir === undefined ? {} : { cacheDir: options.wasmCacheDir }),
+  });
   const versionHash = hashSources(
-    manifestText,
-    files.map((f) => ({ path: relative(dir, f.path), source: f.source })),
+    project.manifestText,
+    project.sources,
     builtinSource,
+    built.details.map((d) => ({ name: d.package, sha256: d.sha256 })),
   );
   const devBuiltins = builtinSource === undefined ? undefined : await importBuiltins(builtinPath);
 
   return {
     owner,
-    manifest,
+    manifest: project.manifest,
     appdef,
-    modules: {},
+    modules: built.modules,
     versionHash,
     ...(devBuiltins === undefined ? {} : { devBuiltins }),
   };
-}
-
-async function readText(path: string, missing: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('NOT_FOUND', missing);
-    throw error;
-  }
-}
-
-function parseManifest(text: string, path: string): AppManifest {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new AppError('VALIDATION_FAILED', `${path}: not valid JSON: ${(error as Error).message}`);
-  }
-  const parsed = manifestSchema.safeParse(json);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const field = issue.path.length > 0 ? issue.path.join('.') : '(root)';
-      return `${path}: ${field}: ${issue.message}`;
-    });
-    const fields = parsed.error.issues.map((issue) => issue.path.join('.'));
-    throw new AppError('VALIDATION_FAILED', problems.join('\n'), { data: { field: fields[0], fields } });
-  }
-  return { name: parsed.data.name, partitions: parsed.data.partitions };
-}
-
-/** Every `.vsql` below `dir`, sorted by path so the compile order and the hash are stable. */
-async function listVsqlFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && e.name.endsWith('.vsql'))
-    .map((e) => join(e.parentPath, e.name))
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-function compileOrThrow(files: CompileFile[], dir: string): AppDef {
-  const result = compile(files);
-  if (result.ok) return result.appdef;
-  const frames = result.errors.map((e) => e.format());
-  throw new AppError(
-    'VALIDATION_FAILED',
-    `app folder ${dir}: ${result.errors.length} VSQL error(s)\n\n${frames.join('\n\n')}`,
-    {
-      data: {
-        errors: result.errors.map((e) => ({ file: e.file, line: e.line, column: e.column, message: e.rawMessage })),
-      },
-    },
-  );
-}
-
-function listAppBuiltins(appdef: AppDef): string[] {
-  return Object.values(appdef.extensions)
-    .filter((ext) => ext.engine === 'builtin' && !ext.qname.startsWith('sys.'))
-    .map((ext) => ext.qname)
-    .sort();
 }
 
 function requireBuiltinsFile(appdef: AppDef, builtinPath: string): void {
@@ -165,18 +87,12 @@ function requireBuiltinsFile(appdef: AppDef, builtinPath: string): void {
   );
 }
 
-function refuseAppBuiltins(appdef: AppDef, dir: string): void {
-  const offending = listAppBuiltins(appdef);
-  if (offending.length === 0) return;
-  const lines = offending.map(
-    (qname) =>
-      `extension ${qname} is EXTENSION ENGINE BUILTIN: builtin extensions of apps are a dev-mode feature; ` +
-      `load ${dir} in dev mode (extensions/builtin.ts) or implement it as EXTENSION ENGINE WASM`,
-  );
-  throw new AppError('VALIDATION_FAILED', lines.join('\n'), { qname: offending[0], data: { extensions: offending } });
-}
-
-function hashSources(manifest: string, files: { path: string; source: string }[], builtin: string | undefined): string {
+function hashSources(
+  manifest: string,
+  files: { path: string; source: string }[],
+  builtin: string | undefined,
+  modules: { name: string; sha256: string }[],
+): string {
   const hash = createHash('sha256');
   // Length-prefixed parts so that moving text between files always changes the hash.
   const add = (label: string, text: string): void => {
@@ -185,8 +101,10 @@ function hashSources(manifest: string, files: { path: string; source: string }[]
     hash.update(bytes);
   };
   add(MANIFEST_FILE, manifest);
-  for (const f of files) add(f.path.split(sep).join('/'), f.source);
+  for (const f of files) add(f.path, f.source);
   if (builtin !== undefined) add('extensions/builtin.ts', builtin);
+  // The modules' hashes stand for their sources (and the compiler and SDK that built them).
+  for (const m of [...modules].sort((a, b) => (a.name < b.name ? -1 : 1))) add(`extensions/${m.name}.wasm`, m.sha256);
   return hash.digest('hex');
 }
 

@@ -1,18 +1,23 @@
-// The todo example's dev builtins (examples/todo/extensions/builtin.ts) against an in-memory
-// ExtensionContext: checks BEHAVIOUR.md without the processing core.
+// The todo example's WASM module (examples/todo/extensions/todo/, AssemblyScript) run by the WASM
+// host against an in-memory ExtensionContext: checks BEHAVIOUR.md without the processing core.
 import { join } from 'node:path';
 import type { AppDef } from '@stoa/vsql';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { BuiltinExtensions, CudView, ExtensionContext, RecordValue, ViewRow } from '../extensions/host.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CudView, ExtensionContext, LoadedExtensions, RecordValue, ViewRow } from '../extensions/host.js';
+import { createWasmHost } from '../extensions/wasm/wasm-host.js';
 import { loadAppFromFolder } from './folder-loader.js';
 
-let builtins: BuiltinExtensions;
+let loaded: LoadedExtensions;
 let appdef: AppDef;
 
 beforeAll(async () => {
-  const bundle = await loadAppFromFolder(join(import.meta.dirname, '../../../../examples/todo'), { dev: true });
-  builtins = bundle.devBuiltins!;
+  const bundle = await loadAppFromFolder(join(import.meta.dirname, '../../../../examples/todo'));
+  loaded = await createWasmHost().load(bundle);
   appdef = bundle.appdef;
+}, 60_000);
+
+afterAll(async () => {
+  await loaded.dispose();
 });
 
 /** A tiny workspace: records by id, view rows by JSON key; intents applied after each call. */
@@ -91,7 +96,7 @@ class FakeWorkspace {
       log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     };
     const views = this.views;
-    await builtins[qname]!(ctx);
+    await loaded.invoke(qname, ctx);
     for (const { view, row } of puts) {
       let rows = this.views.get(view);
       if (rows === undefined) this.views.set(view, (rows = new Map<string, ViewRow>()));
@@ -126,7 +131,7 @@ function byAssignee(ws: FakeWorkspace): Record<string, number> {
   return out;
 }
 
-describe('examples/todo builtins', () => {
+describe('examples/todo WASM extensions', () => {
   it('CountTasks and CountByAssignee count inserts, also several in one event', async () => {
     const ws = new FakeWorkspace();
     await ws.project(

@@ -1,9 +1,9 @@
 /**
- * Extension invocation with a deadline. Builtins are trusted and run in-process; the WASM host
- * (next issue) runs untrusted guests in worker threads behind the same async interface, and this
- * deadline is where the partition executor stops waiting: the call fails with 500 `extension X
- * timed out after N ms`, nothing of it is committed (intents are collected, not applied), and the
- * WASM host's watchdog terminates and replaces the worker. See README "Executor isolation".
+ * Extension invocation with a deadline. Builtins are trusted and run in-process; the WASM host runs
+ * guests in-process too, bounded by fuel and a memory cap, so a call suspended on storage or a slow
+ * builtin is what this deadline stops waiting for: the call fails with 500 `extension X timed out
+ * after N ms` and nothing of it is committed (intents are collected, not applied). See README
+ * "Executor isolation decision".
  */
 import { AppError, isAppError } from '@stoa/errors';
 import type { AppBundle } from '../app/bundle.js';

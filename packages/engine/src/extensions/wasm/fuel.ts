@@ -1,8 +1,8 @@
 // Fuel metering for untrusted WebAssembly guests: a load-time instrumentation pass (binaryen.js)
 // that makes every function entry and every loop iteration pay from an exported i64 global and
 // trap with `unreachable` once it goes negative. Any unbounded execution must pass a loop header or
-// a function entry (recursion), so a guest cannot run longer than its fuel allows; the worker-thread
-// watchdog remains the backstop for host calls and for bugs here. See README.md for the cost model.
+// a function entry (recursion), so a guest cannot run longer than its fuel allows; the core's
+// invocation deadline remains the wall-clock backstop for host calls. See README.md for the cost model.
 
 import binaryen from 'binaryen';
 import type { WasmGlobal, WasmInstance } from './webassembly-api.js';
@@ -43,7 +43,7 @@ export class FuelInstrumentationError extends Error {
 
 // What Node 20's V8 runs without flags. Reading with every binaryen feature on could re-encode the
 // module with proposals V8 rejects; reading with MVP only would reject ordinary AssemblyScript output.
-const FEATURES =
+export const WASM_FEATURES: binaryen.Features =
   binaryen.Features.MutableGlobals |
   binaryen.Features.NontrappingFPToInt |
   binaryen.Features.SIMD128 |
@@ -147,28 +147,43 @@ interface Region {
  * below zero. Imported functions are not touched; nothing else is optimised or reordered.
  */
 export function injectFuelMetering(wasm: Uint8Array, options: FuelMeteringOptions = {}): Uint8Array {
-  const globalName = options.globalName ?? DEFAULT_FUEL_GLOBAL;
-  const initialFuel = options.initialFuel ?? 0n;
-  if (!webAssembly.validate(wasm)) throw new FuelInstrumentationError('not a valid WebAssembly module');
-
-  const module = readBinary(wasm, FEATURES);
+  const module = readWasmModule(wasm);
   try {
-    assertNameFree(module, globalName);
-    module.addGlobal(globalName, binaryen.i64, true, constI64(module, initialFuel));
-    module.addGlobalExport(globalName, globalName);
-
-    for (let i = 0; i < module.getNumFunctions(); i++) {
-      const func = module.getFunctionByIndex(i);
-      const info = binaryen.getFunctionInfo(func);
-      if (info.module !== null && info.module !== '') continue; // imported: the host meters itself
-      if (info.body === 0) continue;
-      meterFunction(module, func, info.name, info.body, globalName);
-    }
-
+    meterModule(module, options);
     if (!module.validate()) throw new FuelInstrumentationError('instrumented module failed validation');
     return module.emitBinary();
   } finally {
     module.dispose();
+  }
+}
+
+/**
+ * Reads `wasm` with binaryen and the feature set Node's V8 runs (see WASM_FEATURES). The bytes are
+ * checked with `WebAssembly.validate` first: a binaryen abort on bad input poisons the binaryen
+ * runtime for the whole process. The caller owns the module (`dispose()` it).
+ */
+export function readWasmModule(wasm: Uint8Array): binaryen.Module {
+  if (!webAssembly.validate(wasm)) throw new FuelInstrumentationError('not a valid WebAssembly module');
+  return readBinary(wasm, WASM_FEATURES);
+}
+
+/**
+ * The fuel pass on a module already read (so a host can chain other passes, e.g. asyncify, in one
+ * read/emit): adds and exports the fuel global and meters every defined function in place.
+ */
+export function meterModule(module: binaryen.Module, options: FuelMeteringOptions = {}): void {
+  const globalName = options.globalName ?? DEFAULT_FUEL_GLOBAL;
+  const initialFuel = options.initialFuel ?? 0n;
+  assertNameFree(module, globalName);
+  module.addGlobal(globalName, binaryen.i64, true, constI64(module, initialFuel));
+  module.addGlobalExport(globalName, globalName);
+
+  for (let i = 0; i < module.getNumFunctions(); i++) {
+    const func = module.getFunctionByIndex(i);
+    const info = binaryen.getFunctionInfo(func);
+    if (info.module !== null && info.module !== '') continue; // imported: the host meters itself
+    if (info.body === 0) continue;
+    meterFunction(module, func, info.name, info.body, globalName);
   }
 }
 

@@ -32,6 +32,8 @@ export interface WebAssemblyApi {
   instantiate(module: WasmModule, imports?: WasmImports): Promise<WasmInstance>;
   readonly Global: abstract new (...args: never[]) => WasmGlobal;
   readonly Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
+  /** Synchronous instantiation (the host creates pool instances on demand, inside a call). */
+  readonly Instance: new (module: WasmModule, imports?: WasmImports) => WasmInstance;
   readonly Module: {
     new (bytes: Uint8Array): WasmModule;
     imports(module: WasmModule): WasmModuleDescriptor[];
@@ -39,6 +41,8 @@ export interface WebAssemblyApi {
   };
   /** Thrown for traps: `unreachable` (out of fuel), out-of-bounds access, stack overflow, … */
   readonly RuntimeError: new (message?: string) => Error;
+  /** Thrown when imports do not match (e.g. a memory smaller than the module's minimum). */
+  readonly LinkError: new (message?: string) => Error;
 }
 
 export const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;

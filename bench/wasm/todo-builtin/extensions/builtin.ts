@@ -1,7 +1,7 @@
 /**
- * The todo app's extensions as TypeScript builtins (dev mode only: the engine imports this file
- * when it loads examples/todo from its folder with dev builtins allowed). Behaviour: ../BEHAVIOUR.md.
- * The WASM issue reimplements the same functions in AssemblyScript.
+ * The todo app's extensions as TypeScript builtins: the benchmark baseline for the AssemblyScript
+ * version in examples/todo/extensions/todo/ (same behaviour: examples/todo/BEHAVIOUR.md). The
+ * engine imports this file in dev mode from the folder `prepareTodoBuiltinApp()` (../app.ts) makes.
  */
 import { defineBuiltins } from '@stoa/engine';
 import type { CudView, ExtensionContext, RecordValue } from '@stoa/engine';
