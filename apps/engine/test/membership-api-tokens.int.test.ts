@@ -8,7 +8,7 @@ import { KeyRing, issuePrincipalToken } from '@stoa/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError, startTestEngine, unique } from './support/harness.js';
 import type { ApiClient, TestEngine } from './support/harness.js';
-import { SHOP_BUILTIN_DIR, joinWorkspace } from './support/membership.js';
+import { SHOP_DIR, joinWorkspace } from './support/membership.js';
 
 const SHOP = { ShopName: 'Corner', Country: 'DE' };
 
@@ -20,7 +20,7 @@ describe('app API tokens', () => {
   let productId: number;
 
   beforeAll(async () => {
-    engine = await startTestEngine({ storage: 'mem', apps: [SHOP_BUILTIN_DIR] });
+    engine = await startTestEngine({ storage: 'mem', apps: [SHOP_DIR] });
     owner = await engine.client('shop');
     wsA = await owner.createWorkspace('shop.ShopWS', SHOP);
     wsB = await owner.createWorkspace('shop.ShopWS', SHOP);
@@ -171,7 +171,7 @@ describe('app API tokens across a restart (lmdb)', () => {
   });
 
   it('keeps refusing a revoked token after a restart and accepting a live one', async () => {
-    let engine = await startTestEngine({ storage: 'lmdb', apps: [SHOP_BUILTIN_DIR], dataDir });
+    let engine = await startTestEngine({ storage: 'lmdb', apps: [SHOP_DIR], dataDir });
     let revoked: string;
     let live: string;
     let wsid: number;
@@ -186,7 +186,7 @@ describe('app API tokens across a restart (lmdb)', () => {
     } finally {
       await engine.close();
     }
-    engine = await startTestEngine({ storage: 'lmdb', apps: [SHOP_BUILTIN_DIR], dataDir });
+    engine = await startTestEngine({ storage: 'lmdb', apps: [SHOP_DIR], dataDir });
     try {
       const owner = await engine.client('shop', 'restart-owner');
       // The node's revocation set was reloaded from storage: refused even on a route without a workspace.

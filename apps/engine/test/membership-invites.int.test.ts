@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError, startTestEngine, unique } from './support/harness.js';
 import type { ApiClient, Backend, TestEngine } from './support/harness.js';
-import { SHOP_BUILTIN_DIR, joinWorkspace, subjectOf } from './support/membership.js';
+import { SHOP_DIR, joinWorkspace, subjectOf } from './support/membership.js';
 
 const SHOP = { ShopName: 'Corner', Country: 'DE' };
 
@@ -14,7 +14,7 @@ describe.each<Backend>(['mem', 'lmdb'])('membership and invites (%s)', (storage)
   let wsid: number;
 
   beforeAll(async () => {
-    engine = await startTestEngine({ storage, apps: [SHOP_BUILTIN_DIR] });
+    engine = await startTestEngine({ storage, apps: [SHOP_DIR] });
     owner = await engine.client('shop');
     wsid = await owner.createWorkspace('shop.ShopWS', SHOP);
   });
