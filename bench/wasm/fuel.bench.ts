@@ -85,7 +85,7 @@ function fibCalls(n: number): number {
 
 const plainBytes = compileWat(WAT);
 const t0 = performance.now();
-const meteredBytes = injectFuelMetering(plainBytes);
+const meteredBytes = await injectFuelMetering(plainBytes);
 const instrumentMs = performance.now() - t0;
 
 const plain = (await webAssembly.instantiate(plainBytes)).instance;

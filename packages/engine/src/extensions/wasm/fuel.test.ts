@@ -58,7 +58,7 @@ describe('injectFuelMetering', () => {
   it('keeps results: sum 1..n is the same instrumented and not', async () => {
     const plain = compileWat(SUM_WAT);
     const original = await instantiate(plain);
-    const metered = await instantiate(injectFuelMetering(plain));
+    const metered = await instantiate(await injectFuelMetering(plain));
     setFuel(metered, BIG_FUEL);
     for (const n of [0, 1, 10, 1000]) {
       const expected = exported<(n: number) => number>(original, 'sum')(n);
@@ -69,7 +69,7 @@ describe('injectFuelMetering', () => {
   });
 
   it('traps an infinite loop with a RuntimeError once fuel runs out, in bounded time', async () => {
-    const instance = await instantiate(injectFuelMetering(compileWat(SPIN_WAT)));
+    const instance = await instantiate(await injectFuelMetering(compileWat(SPIN_WAT)));
     setFuel(instance, 10_000_000n);
     const started = performance.now();
     expect(() => exported<() => void>(instance, 'spin')()).toThrow(webAssembly.RuntimeError);
@@ -78,7 +78,7 @@ describe('injectFuelMetering', () => {
   });
 
   it('starts with no fuel unless told otherwise, and the instance is reusable after a refill', async () => {
-    const wasm = injectFuelMetering(compileWat(SUM_WAT));
+    const wasm = await injectFuelMetering(compileWat(SUM_WAT));
     const instance = await instantiate(wasm);
     expect(getFuel(instance)).toBe(0n);
     const sum = exported<(n: number) => number>(instance, 'sum');
@@ -86,12 +86,12 @@ describe('injectFuelMetering', () => {
     setFuel(instance, 1_000);
     expect(sum(3)).toBe(6);
 
-    const preloaded = await instantiate(injectFuelMetering(compileWat(SUM_WAT), { initialFuel: 500n }));
+    const preloaded = await instantiate(await injectFuelMetering(compileWat(SUM_WAT), { initialFuel: 500n }));
     expect(getFuel(preloaded)).toBe(500n);
   });
 
   it('charges function entries: deep and unbounded recursion and call-heavy code consume fuel', async () => {
-    const instance = await instantiate(injectFuelMetering(compileWat(RECURSE_WAT)));
+    const instance = await instantiate(await injectFuelMetering(compileWat(RECURSE_WAT)));
     const down = exported<(n: number) => number>(instance, 'down');
 
     setFuel(instance, BIG_FUEL);
@@ -113,14 +113,14 @@ describe('injectFuelMetering', () => {
   });
 
   it('traps unbounded recursion on fuel before the stack overflows when fuel is small', async () => {
-    const instance = await instantiate(injectFuelMetering(compileWat(RECURSE_WAT)));
+    const instance = await instantiate(await injectFuelMetering(compileWat(RECURSE_WAT)));
     setFuel(instance, 50);
     expect(() => exported<(n: number) => number>(instance, 'down')(1_000_000)).toThrow(/unreachable/);
     expect(getFuel(instance)).toBeLessThan(0n);
   });
 
   it('consumes fuel linearly in the loop count', async () => {
-    const instance = await instantiate(injectFuelMetering(compileWat(SUM_WAT)));
+    const instance = await instantiate(await injectFuelMetering(compileWat(SUM_WAT)));
     const sum = exported<(n: number) => number>(instance, 'sum');
     const burnt = (n: number): number => {
       setFuel(instance, BIG_FUEL);
@@ -148,7 +148,7 @@ describe('injectFuelMetering', () => {
         (i32.store (i32.const 0) (global.get $counter))
         (i32.load (i32.const 0)))
       (func (export "other") (result i32) (i32.const 7)))`;
-    const metered = injectFuelMetering(compileWat(wat));
+    const metered = await injectFuelMetering(compileWat(wat));
     expect(webAssembly.validate(metered)).toBe(true);
     const module = await webAssembly.compile(metered);
     // binaryen re-emits memory imports before function imports; names and kinds are what a host binds.
@@ -173,33 +173,33 @@ describe('injectFuelMetering', () => {
         (loop $l (br_if $l (i32.ne (memory.grow (i32.const 1)) (i32.const -1))))
         (memory.size)))`;
     const memory = new webAssembly.Memory({ initial: 1, maximum: 2 });
-    const instance = await instantiate(injectFuelMetering(compileWat(wat)), { env: { memory } });
+    const instance = await instantiate(await injectFuelMetering(compileWat(wat)), { env: { memory } });
     setFuel(instance, BIG_FUEL);
     expect(exported<() => number>(instance, 'bomb')()).toBe(2);
     expect(exported<(p: number) => number>(instance, 'grow')(1)).toBe(-1);
     expect(memory.buffer.byteLength).toBe(2 * 65_536);
   });
 
-  it('is deterministic: the same input gives the same bytes', () => {
+  it('is deterministic: the same input gives the same bytes', async () => {
     const wasm = compileWat(RECURSE_WAT);
-    const first = injectFuelMetering(wasm);
-    const second = injectFuelMetering(wasm);
+    const first = await injectFuelMetering(wasm);
+    const second = await injectFuelMetering(wasm);
     expect(Buffer.from(second).equals(Buffer.from(first))).toBe(true);
-    expect(Buffer.from(injectFuelMetering(compileWat(SUM_WAT))).equals(Buffer.from(first))).toBe(false);
+    expect(Buffer.from(await injectFuelMetering(compileWat(SUM_WAT))).equals(Buffer.from(first))).toBe(false);
   });
 
   it('uses a custom global name and refuses a clash or invalid input', async () => {
-    const instance = await instantiate(injectFuelMetering(compileWat(SUM_WAT), { globalName: 'gas' }));
+    const instance = await instantiate(await injectFuelMetering(compileWat(SUM_WAT), { globalName: 'gas' }));
     setFuel(instance, 100, 'gas');
     expect(getFuel(instance, 'gas')).toBe(100n);
     expect(() => getFuel(instance)).toThrow(FuelInstrumentationError);
 
     const clash = compileWat(`(module (global (export "__stoa_fuel") i32 (i32.const 0)))`);
-    expect(() => injectFuelMetering(clash)).toThrow(/already exports __stoa_fuel/);
-    expect(() => injectFuelMetering(new Uint8Array([0, 1, 2, 3]))).toThrow(FuelInstrumentationError);
+    await expect(injectFuelMetering(clash)).rejects.toThrow(/already exports __stoa_fuel/);
+    await expect(injectFuelMetering(new Uint8Array([0, 1, 2, 3]))).rejects.toThrow(FuelInstrumentationError);
   });
 
-  it('refuses instructions it cannot walk instead of under-metering', () => {
+  it('refuses instructions it cannot walk instead of under-metering', async () => {
     // table.fill runs in Node 20 (reference types) but is not in the pass's walker.
     const wasm = compileWat(
       `(module
@@ -208,6 +208,6 @@ describe('injectFuelMetering', () => {
       binaryen.Features.ReferenceTypes | binaryen.Features.BulkMemory,
     );
     expect(webAssembly.validate(wasm)).toBe(true);
-    expect(() => injectFuelMetering(wasm)).toThrow(UnsupportedWasmInstructionError);
+    await expect(injectFuelMetering(wasm)).rejects.toThrow(UnsupportedWasmInstructionError);
   });
 });

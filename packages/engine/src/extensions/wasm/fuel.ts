@@ -217,7 +217,7 @@ function meterFunction(
   globalName: string,
 ): void {
   const childFieldsById = childFieldsOf(bn);
-  const loopId = bn.LoopId;
+  const loopId: number = bn.LoopId;
   const entry: Region = { loop: null, cost: 0 };
   const regions: Region[] = [entry];
   // Iterative walk: compiler output can nest blocks thousands deep (br_table lowering).
@@ -252,13 +252,7 @@ function meterFunction(
   functionApi.setBody(func, prependCharge(bn, module, body, entry.cost, globalName));
 }
 
-function prependCharge(
-  bn: Binaryen,
-  module: binaryen.Module,
-  expr: number,
-  cost: number,
-  globalName: string,
-): number {
+function prependCharge(bn: Binaryen, module: binaryen.Module, expr: number, cost: number, globalName: string): number {
   const fuel = (): number => module.global.get(globalName, bn.i64);
   const charge = module.global.set(globalName, module.i64.sub(fuel(), constI64(module, BigInt(cost))));
   const check = module.if(module.i64.lt_s(fuel(), constI64(module, 0n)), module.unreachable());

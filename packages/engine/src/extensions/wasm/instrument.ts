@@ -1,11 +1,12 @@
 // Load-time preparation of a guest module (ABI.md §1, §5, §6): validate, check its imports and
 // exports against the ABI (collecting every problem), then in one binaryen read/emit inject fuel
-// metering and run asyncify over the imports that may suspend, and compile. Prepared modules are
-// cached in-process by the sha256 of the input bytes: tests and app reloads load the same module often,
-// and asyncify costs tens to hundreds of milliseconds.
+// metering and run asyncify over the imports that may suspend, and compile. The same bytes always
+// give the same prepared module, so it is cached twice: in-process (tests and app reloads load the
+// same module often) and on disk (prepare-cache.ts), so an engine restart needs neither binaryen's
+// 1.3 s import nor the instrumentation's tens to hundreds of milliseconds per module.
 
 import { createHash } from 'node:crypto';
-import binaryen from 'binaryen';
+import type binaryen from 'binaryen';
 import {
   ALLOWED_FUNCTION_IMPORTS,
   ENTRY_POINT_SIGNATURE,
@@ -17,21 +18,22 @@ import {
   SUSPENDING_IMPORTS,
   type Signature,
 } from './abi.js';
-import { meterModule, readWasmModule } from './fuel.js';
+import { loadBinaryen, type Binaryen } from './binaryen-loader.js';
+import { DEFAULT_FUEL_GLOBAL, meterModule, readWasmModule } from './fuel.js';
+import { computePrepareKey, readPrepared, writePrepared, type PreparedHeader } from './prepare-cache.js';
 import type { WasmModule } from './webassembly-api.js';
 import { webAssembly } from './webassembly-api.js';
 
-export interface PreparedModule {
-  /** sha256 (hex) of the module as the bundle carries it. */
-  readonly sha256: string;
+/** Where a prepared module came from: the in-process memo, the disk cache, or instrumented now. */
+export type PrepareSource = 'memo' | 'disk' | 'miss';
+
+export interface PreparedModule extends PreparedHeader {
   /** Instrumented (fuel + asyncify) and compiled. */
   readonly module: WasmModule;
-  /** Exported functions whose name does not start with `_`, in export order. */
-  readonly entryPoints: readonly string[];
-  /** The memory import's limits, in 64 KiB pages. */
-  readonly memory: { readonly initialPages: number; readonly maximumPages: number | undefined };
-  /** Time spent instrumenting and compiling (0 when served from the cache). */
+  /** Time spent preparing: instrumenting and compiling, or reading and compiling (0 from the memo). */
   readonly prepareMs: number;
+  /** Where it came from (`'miss'`: binaryen instrumented it now). */
+  readonly cached: PrepareSource;
 }
 
 export type PrepareResult =
@@ -44,35 +46,74 @@ export interface PrepareOptions {
    * before every call). Part of the cache key, since it is compiled into the module.
    */
   readonly initialFuel?: bigint;
+  /** Directory of the disk cache (prepare-cache.ts); absent: the in-process memo only. */
+  readonly cacheDir?: string;
 }
 
-const CACHE_LIMIT = 64;
-const cache = new Map<string, PreparedModule>();
+const MEMO_LIMIT = 64;
+const memo = new Map<string, PreparedModule>();
+const inFlight = new Map<string, Promise<PrepareResult>>();
+
+/** Forgets the in-process memo (tests use it to make the next prepare go to disk or to binaryen). */
+export function clearPreparedMemo(): void {
+  memo.clear();
+}
 
 /** Checks and instruments `bytes`; every ABI problem is listed, none is thrown. */
-export function prepareModule(bytes: Uint8Array, options: PrepareOptions = {}): PrepareResult {
+export async function prepareModule(bytes: Uint8Array, options: PrepareOptions = {}): Promise<PrepareResult> {
   const initialFuel = options.initialFuel ?? 0n;
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const key = `${sha256}:${initialFuel}`;
-  const hit = cache.get(key);
-  if (hit !== undefined) return { ok: true, prepared: { ...hit, prepareMs: 0 } };
+  const key = computePrepareKey(sha256, initialFuel);
+  const hit = memo.get(key);
+  if (hit !== undefined) return { ok: true, prepared: { ...hit, prepareMs: 0, cached: 'memo' } };
+  // Concurrent loads of one module (parallel app loads) share one preparation.
+  let pending = inFlight.get(key);
+  if (pending === undefined) {
+    pending = prepareUncached(bytes, sha256, key, initialFuel, options.cacheDir).finally(() => inFlight.delete(key));
+    inFlight.set(key, pending);
+  }
+  return pending;
+}
+
+function remember(key: string, prepared: PreparedModule): void {
+  if (memo.size >= MEMO_LIMIT) memo.delete(memo.keys().next().value!);
+  memo.set(key, prepared);
+}
+
+async function prepareUncached(
+  bytes: Uint8Array,
+  sha256: string,
+  key: string,
+  initialFuel: bigint,
+  cacheDir: string | undefined,
+): Promise<PrepareResult> {
+  const started = performance.now();
+  if (cacheDir !== undefined) {
+    const stored = await readPrepared(cacheDir, key);
+    const fromDisk = stored === undefined ? undefined : compileStored(stored.header, stored.wasm, sha256, started);
+    if (fromDisk !== undefined) {
+      remember(key, fromDisk);
+      return { ok: true, prepared: fromDisk };
+    }
+  }
 
   // binaryen aborts (and poisons its runtime for the process) on invalid input: V8 validates first.
   if (!webAssembly.validate(bytes)) return { ok: false, problems: ['not a valid WebAssembly module'] };
-  const started = performance.now();
+  const bn = await loadBinaryen();
+  const instrumentStarted = performance.now();
   const original = new webAssembly.Module(bytes);
-  const module = readWasmModule(bytes);
+  const module = readWasmModule(bn, bytes);
   let instrumented: Uint8Array;
   let entryPoints: string[];
   let memory: PreparedModule['memory'];
   try {
     const problems: string[] = [];
-    entryPoints = checkExports(original, module, problems);
-    checkImports(original, module, problems);
+    entryPoints = checkExports(bn, original, module, problems);
+    checkImports(bn, original, module, problems);
     memory = checkMemory(module, problems);
     if (problems.length > 0) return { ok: false, problems };
     try {
-      instrumented = instrument(module, initialFuel);
+      instrumented = instrument(bn, module, initialFuel);
     } catch (error) {
       return {
         ok: false,
@@ -90,56 +131,104 @@ export function prepareModule(bytes: Uint8Array, options: PrepareOptions = {}): 
     module: compiled,
     entryPoints,
     memory,
-    prepareMs: performance.now() - started,
+    // Without binaryen's one-time import, which is not this module's cost.
+    prepareMs: performance.now() - instrumentStarted,
+    cached: 'miss',
   };
-  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
-  cache.set(key, prepared);
+  remember(key, prepared);
+  if (cacheDir !== undefined) await writePrepared(cacheDir, key, prepared, instrumented);
   return { ok: true, prepared };
 }
 
-function instrument(module: binaryen.Module, initialFuel: bigint): Uint8Array {
+/**
+ * A disk entry compiled, after the checks that need no binaryen: the header belongs to these input
+ * bytes, and the instrumented module imports only what the ABI allows and exports what the host
+ * calls. Entries are written only after the full checks passed, so this guards against damage, not
+ * against guests; any mismatch makes the entry a miss.
+ */
+function compileStored(
+  header: PreparedHeader,
+  wasm: Uint8Array,
+  sha256: string,
+  started: number,
+): PreparedModule | undefined {
+  if (header.sha256 !== sha256) return undefined;
+  let compiled: WasmModule;
+  try {
+    compiled = new webAssembly.Module(wasm);
+  } catch {
+    return undefined;
+  }
+  for (const d of webAssembly.Module.imports(compiled)) {
+    const name = `${d.module}.${d.name}`;
+    const allowed =
+      d.kind === 'memory'
+        ? d.module === MEMORY_IMPORT.module && d.name === MEMORY_IMPORT.name
+        : d.kind === 'function' && ALLOWED_FUNCTION_IMPORTS.has(name);
+    if (!allowed) return undefined;
+  }
+  const exports = new Map(webAssembly.Module.exports(compiled).map((d) => [d.name, d.kind]));
+  const required = [...REQUIRED_EXPORTS.keys(), ...ASYNCIFY_EXPORTS, ...header.entryPoints];
+  if (required.some((name) => exports.get(name) !== 'function')) return undefined;
+  if (exports.get(DEFAULT_FUEL_GLOBAL) !== 'global') return undefined;
+  const entryPoints = [...exports]
+    .filter(([name, kind]) => kind === 'function' && isEntryPointName(name) && !isReservedName(name))
+    .map(([name]) => name);
+  if (entryPoints.length !== header.entryPoints.length) return undefined;
+  return { ...header, module: compiled, prepareMs: performance.now() - started, cached: 'disk' };
+}
+
+/** The exports binaryen's asyncify pass adds and the guest driver calls (guest.ts). */
+const ASYNCIFY_EXPORTS = [
+  'asyncify_start_unwind',
+  'asyncify_stop_unwind',
+  'asyncify_start_rewind',
+  'asyncify_stop_rewind',
+  'asyncify_get_state',
+] as const;
+
+function instrument(bn: Binaryen, module: binaryen.Module, initialFuel: bigint): Uint8Array {
   // Fuel first: asyncify then guards the fuel charges like any other code, so a rewind (which
   // re-enters the suspended functions) does not charge their entries twice.
-  meterModule(module, { initialFuel });
-  const previousLevel = binaryen.getOptimizeLevel();
-  binaryen.setPassArgument('asyncify-imports', SUSPENDING_IMPORTS.join(','));
+  meterModule(bn, module, { initialFuel });
+  const previousLevel = bn.getOptimizeLevel();
+  bn.setPassArgument('asyncify-imports', SUSPENDING_IMPORTS.join(','));
   // asyncify cleans up after itself when optimising; level 2 makes noticeably smaller, faster code.
-  binaryen.setOptimizeLevel(2);
+  bn.setOptimizeLevel(2);
   try {
     module.runPasses(['asyncify']);
   } finally {
-    binaryen.setOptimizeLevel(previousLevel);
-    binaryen.setPassArgument('asyncify-imports', null);
+    bn.setOptimizeLevel(previousLevel);
+    bn.setPassArgument('asyncify-imports', null);
   }
   if (!module.validate()) throw new Error('the instrumented module failed validation');
   return module.emitBinary();
 }
 
-const TYPE_NAMES = new Map<number, string>([
-  [binaryen.i32, 'i32'],
-  [binaryen.i64, 'i64'],
-  [binaryen.f32, 'f32'],
-  [binaryen.f64, 'f64'],
-  [binaryen.v128, 'v128'],
-  [binaryen.funcref, 'funcref'],
-  [binaryen.externref, 'externref'],
-]);
-
-function typeNames(type: binaryen.Type): string[] {
-  return binaryen.expandType(type).map((t) => TYPE_NAMES.get(t) ?? `type#${t}`);
+function typeNames(bn: Binaryen, type: binaryen.Type): string[] {
+  const names = new Map<number, string>([
+    [bn.i32, 'i32'],
+    [bn.i64, 'i64'],
+    [bn.f32, 'f32'],
+    [bn.f64, 'f64'],
+    [bn.v128, 'v128'],
+    [bn.funcref, 'funcref'],
+    [bn.externref, 'externref'],
+  ]);
+  return bn.expandType(type).map((t) => names.get(t) ?? `type#${t}`);
 }
 
-function functionSignature(func: binaryen.FunctionRef): Signature {
-  const info = binaryen.getFunctionInfo(func);
-  return signature(typeNames(info.params), typeNames(info.results));
+function functionSignature(bn: Binaryen, func: binaryen.FunctionRef): Signature {
+  const info = bn.getFunctionInfo(func);
+  return signature(typeNames(bn, info.params), typeNames(bn, info.results));
 }
 
-function checkExports(original: WasmModule, module: binaryen.Module, problems: string[]): string[] {
+function checkExports(bn: Binaryen, original: WasmModule, module: binaryen.Module, problems: string[]): string[] {
   const signatures = new Map<string, Signature>();
   for (let i = 0; i < module.getNumExports(); i++) {
-    const info = binaryen.getExportInfo(module.getExportByIndex(i));
-    if (info.kind === binaryen.ExternalFunction)
-      signatures.set(info.name, functionSignature(module.getFunction(info.value)));
+    const info = bn.getExportInfo(module.getExportByIndex(i));
+    if (info.kind === bn.ExternalFunction)
+      signatures.set(info.name, functionSignature(bn, module.getFunction(info.value)));
   }
   const entryPoints: string[] = [];
   for (const d of webAssembly.Module.exports(original)) {
@@ -165,13 +254,13 @@ function checkExports(original: WasmModule, module: binaryen.Module, problems: s
   return entryPoints;
 }
 
-function checkImports(original: WasmModule, module: binaryen.Module, problems: string[]): void {
+function checkImports(bn: Binaryen, original: WasmModule, module: binaryen.Module, problems: string[]): void {
   const signatures = new Map<string, Signature>();
   for (let i = 0; i < module.getNumFunctions(); i++) {
     const func = module.getFunctionByIndex(i);
-    const info = binaryen.getFunctionInfo(func);
+    const info = bn.getFunctionInfo(func);
     if (info.module !== null && info.module !== '')
-      signatures.set(`${info.module}.${info.base}`, functionSignature(func));
+      signatures.set(`${info.module}.${info.base}`, functionSignature(bn, func));
   }
   for (const d of webAssembly.Module.imports(original)) {
     const name = `${d.module}.${d.name}`;

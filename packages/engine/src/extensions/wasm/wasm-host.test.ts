@@ -1,8 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AppError } from '@stoa/errors';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EventView } from '../host.js';
 import { Guest } from './guest.js';
-import { prepareModule } from './instrument.js';
+import { clearPreparedMemo, prepareModule } from './instrument.js';
 import { createWasmHost, type LoadedWasmExtensions, type WasmHostOptions } from './wasm-host.js';
 import {
   asString,
@@ -374,7 +377,8 @@ describe('WASM host: fuel', () => {
     expect((await run(loaded, 'wt.Cmd')).results).toEqual([{ calls: 1 }]);
   });
 
-  it('a suspension costs no fuel: rewinding does not charge the suspended frames again', async () => {
+  // 'disk': the same check on a module served from the disk cache (no binaryen on that path).
+  it.each(['miss', 'disk'] as const)('a suspension costs no fuel, module prepared: %s', async (source) => {
     // Same straight-line padding in both; one then reads (suspends), the other does not.
     const pad = Array.from({ length: 50 }, () => '(drop (i32.add (i32.const 1) (i32.const 2)))').join(' ');
     const wasm = guestWasm({
@@ -383,8 +387,17 @@ describe('WASM host: fuel', () => {
         Narrow: `${pad} (drop (call $get_view (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)))`,
       },
     });
-    const result = prepareModule(wasm);
+    const cacheDir = await mkdtemp(join(tmpdir(), 'stoa-wasm-host-test-'));
+    clearPreparedMemo();
+    let result = await prepareModule(wasm, { cacheDir });
+    if (source === 'disk') {
+      clearPreparedMemo();
+      result = await prepareModule(wasm, { cacheDir });
+    }
+    await rm(cacheDir, { recursive: true, force: true });
     if (!result.ok) throw new Error(result.problems.join('; '));
+    const { prepared } = result;
+    expect(prepared.cached).toBe(source);
     const limits = {
       fuel: 1_000_000,
       maxMemoryBytes: 1 << 24,
@@ -393,7 +406,7 @@ describe('WASM host: fuel', () => {
       maxLogLines: 10,
     };
     const used = async (name: string, qname: string): Promise<bigint> => {
-      const guest = new Guest(result.prepared, limits, undefined);
+      const guest = new Guest(prepared, limits, undefined);
       const built = store.context(qname);
       try {
         await guest.call(guest.entryPoint(name)!, built.ctx);

@@ -5,6 +5,8 @@
  * fails listing every problem of every module; a failing call is a 500 naming the extension, and
  * its instance is discarded.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AppError } from '@stoa/errors';
 import type { ExtensionDef, QName } from '@stoa/vsql';
 import type { AppBundle } from '../../app/bundle.js';
@@ -12,7 +14,7 @@ import type { ExtensionContext, ExtensionHost, LoadedExtensions } from '../host.
 import { ABI_VERSION, UNAVAILABLE_STORAGES } from './abi.js';
 import { describeFailure, toExtensionError } from './errors.js';
 import { Guest, type GuestLimits, type TraceLogger } from './guest.js';
-import { prepareModule, type PreparedModule } from './instrument.js';
+import { prepareModule, type PreparedModule, type PrepareSource } from './instrument.js';
 
 export interface WasmHostOptions {
   /** Memory cap per instance (`STOA_WASM_MAX_MEMORY_MB`); default 16 MiB. */
@@ -29,6 +31,12 @@ export interface WasmHostOptions {
   readonly maxIdleInstances?: number;
   /** The node logger: receives guests' `env.trace` lines at debug level (dropped when absent). */
   readonly logger?: TraceLogger;
+  /**
+   * Directory of the disk cache of prepared (instrumented) modules, shared by processes; default
+   * `<os.tmpdir()>/stoa-wasm-prepared`. Used only when owned by this user and not group/world
+   * writable (see prepare-cache.ts).
+   */
+  readonly cacheDir?: string;
 }
 
 export const WASM_HOST_DEFAULTS = {
@@ -91,6 +99,8 @@ interface EntryPoint {
 export interface LoadedWasmExtensions extends LoadedExtensions {
   /** Idle instances of a package's module (in one partition, or all). */
   idleInstances(pkg: string, partition?: number): number;
+  /** Where a package's prepared module came from (tests, start-up diagnostics). */
+  preparedFrom(pkg: string): PrepareSource | undefined;
 }
 
 function packageOf(qname: QName): string {
@@ -109,23 +119,28 @@ export function createWasmHost(options: WasmHostOptions = {}): ExtensionHost {
     maxIntents: options.maxIntents ?? WASM_HOST_DEFAULTS.maxIntents,
     maxLogLines: options.maxLogLines ?? WASM_HOST_DEFAULTS.maxLogLines,
   };
-  const maxIdle = options.maxIdleInstances ?? WASM_HOST_DEFAULTS.maxIdleInstances;
+  const settings: LoadSettings = {
+    limits,
+    maxIdle: options.maxIdleInstances ?? WASM_HOST_DEFAULTS.maxIdleInstances,
+    trace: options.logger,
+    cacheDir: options.cacheDir ?? join(tmpdir(), 'stoa-wasm-prepared'),
+  };
   return {
     engine: 'wasm',
     load(bundle: AppBundle): Promise<LoadedWasmExtensions> {
-      // The executor turns a throw of loadApp into the rejection.
-      return new Promise((resolve) => resolve(loadApp(bundle, limits, maxIdle, options.logger)));
+      return loadApp(bundle, settings);
     },
   };
 }
 
-// Synchronous: instrumenting and compiling are CPU work (binaryen, V8's synchronous compile).
-function loadApp(
-  bundle: AppBundle,
-  limits: GuestLimits,
-  maxIdle: number,
-  trace: TraceLogger | undefined,
-): LoadedWasmExtensions {
+interface LoadSettings {
+  readonly limits: GuestLimits;
+  readonly maxIdle: number;
+  readonly trace: TraceLogger | undefined;
+  readonly cacheDir: string;
+}
+
+async function loadApp(bundle: AppBundle, settings: LoadSettings): Promise<LoadedWasmExtensions> {
   const byPackage = new Map<string, ExtensionDef[]>();
   for (const pkg of Object.keys(bundle.modules)) byPackage.set(pkg, []);
   for (const ext of Object.values(bundle.appdef.extensions)) {
@@ -137,7 +152,7 @@ function loadApp(
   const entries = new Map<QName, EntryPoint>();
   const pools = new Map<string, PackagePool>();
   for (const [pkg, exts] of byPackage) {
-    const pool = loadPackage(bundle, pkg, exts, limits, maxIdle, trace, problems);
+    const pool = await loadPackage(bundle, pkg, exts, settings, problems);
     if (pool === undefined) continue;
     pools.set(pkg, pool);
     for (const ext of exts) entries.set(ext.qname, { pool, exportName: entityOf(ext.qname) });
@@ -145,18 +160,17 @@ function loadApp(
   if (problems.length > 0) {
     throw new AppError('BAD_REQUEST', `app ${bundle.manifest.name}: ${problems.join('; ')}`, { data: { problems } });
   }
-  return createLoaded(entries, pools, limits.fuel);
+  return createLoaded(entries, pools, settings.limits.fuel);
 }
 
-function loadPackage(
+async function loadPackage(
   bundle: AppBundle,
   pkg: string,
   exts: readonly ExtensionDef[],
-  limits: GuestLimits,
-  maxIdle: number,
-  trace: TraceLogger | undefined,
+  settings: LoadSettings,
   problems: string[],
-): PackagePool | undefined {
+): Promise<PackagePool | undefined> {
+  const { limits } = settings;
   const before = problems.length;
   for (const ext of exts) {
     for (const [what, list] of [
@@ -175,7 +189,7 @@ function loadPackage(
     problems.push(`package ${pkg} has no WASM module for its extensions ${exts.map((e) => e.qname).join(', ')}`);
     return undefined;
   }
-  const result = prepareModule(bytes, { initialFuel: BigInt(limits.fuel) });
+  const result = await prepareModule(bytes, { initialFuel: BigInt(limits.fuel), cacheDir: settings.cacheDir });
   if (!result.ok) {
     for (const p of result.problems) problems.push(`module ${pkg}: ${p}`);
     return undefined;
@@ -198,7 +212,7 @@ function loadPackage(
   }
   if (problems.length > before) return undefined;
 
-  const pool = new PackagePool(pkg, prepared, limits, maxIdle, trace);
+  const pool = new PackagePool(pkg, prepared, limits, settings.maxIdle, settings.trace);
   let guest: Guest | undefined;
   try {
     guest = pool.create();
@@ -241,6 +255,9 @@ function createLoaded(
     },
     idleInstances(pkg: string, partition?: number): number {
       return pools.get(pkg)?.idleCount(partition) ?? 0;
+    },
+    preparedFrom(pkg: string): PrepareSource | undefined {
+      return pools.get(pkg)?.prepared.cached;
     },
     dispose(): Promise<void> {
       for (const pool of pools.values()) pool.dispose();
