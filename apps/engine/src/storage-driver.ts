@@ -1,9 +1,6 @@
 import { resolve } from 'node:path';
 import type { StorageDriver } from '@stoa/storage';
 import { createMemDriver } from '@stoa/storage';
-import { createCassandraDriver } from '@stoa/storage-cassandra';
-import { createDynamoDbDriver } from '@stoa/storage-dynamodb';
-import { createLmdbDriver } from '@stoa/storage-lmdb';
 import type { StorageKind } from './env.js';
 
 /** Where the node keeps its data: what `STOA_STORAGE` and its companions say (env.ts), or a test's choice. */
@@ -20,17 +17,24 @@ export interface StorageSettings {
   readonly dynamodb?: { readonly endpoint: string | undefined; readonly region: string | undefined };
 }
 
-/** The backend chosen by `STOA_STORAGE`; only the composition root knows the drivers. */
+/**
+ * The backend chosen by `STOA_STORAGE`; only the composition root knows the drivers. Each driver
+ * is imported when chosen: cassandra-driver and the AWS SDK cost a few hundred ms of start-up
+ * that an LMDB node should not pay.
+ */
 export async function createStorageDriver(settings: StorageSettings): Promise<StorageDriver> {
   switch (settings.storage) {
-    case 'lmdb':
+    case 'lmdb': {
+      const { createLmdbDriver } = await import('@stoa/storage-lmdb');
       // One process per data dir: the driver takes a pid lock, so a second engine fails fast.
       return createLmdbDriver({ path: resolve(settings.dataDir, 'lmdb') });
+    }
     case 'mem':
       return createMemDriver();
     case 'cassandra': {
       const c = settings.cassandra;
       if (c === undefined || c.contactPoints.length === 0) throw new Error('cassandra: contact points are required');
+      const { createCassandraDriver } = await import('@stoa/storage-cassandra');
       return await createCassandraDriver({
         contactPoints: c.contactPoints,
         localDataCenter: c.localDataCenter,
@@ -40,6 +44,7 @@ export async function createStorageDriver(settings: StorageSettings): Promise<St
     case 'dynamodb': {
       const d = settings.dynamodb;
       if (d?.region === undefined) throw new Error('dynamodb: a region is required');
+      const { createDynamoDbDriver } = await import('@stoa/storage-dynamodb');
       return createDynamoDbDriver({ ...(d.endpoint === undefined ? {} : { endpoint: d.endpoint }), region: d.region });
     }
   }
