@@ -14,9 +14,9 @@
 // a plain member (no role), the owner (the shop grants sys.WorkspaceOwner nothing), anonymous, and
 // a principal of another app. Memberships are set up through the invite routes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEngine, unique } from './support/harness.js';
+import { SHOP_DIR, startTestEngine, unique } from './support/harness.js';
 import type { ApiClient, Reply, TestEngine } from './support/harness.js';
-import { FIELD_ACL_DIR, SHOP_DIR, joinWorkspace } from './support/membership.js';
+import { FIELD_ACL_DIR, joinWorkspace } from './support/membership.js';
 
 type Who = 'clerk' | 'manager' | 'apiReader' | 'apiToken' | 'plain' | 'owner' | 'anonymous' | 'otherApp';
 type Outcome = 'ok' | 401 | 403;

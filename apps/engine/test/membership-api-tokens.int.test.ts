@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeyRing, issuePrincipalToken } from '@stoa/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectError, startTestEngine, unique } from './support/harness.js';
+import { SHOP_DIR, expectError, startTestEngine, unique } from './support/harness.js';
 import type { ApiClient, TestEngine } from './support/harness.js';
-import { SHOP_DIR, joinWorkspace } from './support/membership.js';
+import { joinWorkspace } from './support/membership.js';
 
 const SHOP = { ShopName: 'Corner', Country: 'DE' };
 

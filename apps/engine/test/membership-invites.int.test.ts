@@ -2,9 +2,9 @@
 // invite → invitee sees it → accept → acts per its roles → role change applies on the next
 // request → removal refused on the next request; decline, cancel, re-invite, leave; the statuses.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectError, startTestEngine, unique } from './support/harness.js';
+import { SHOP_DIR, expectError, startTestEngine, unique } from './support/harness.js';
 import type { ApiClient, Backend, TestEngine } from './support/harness.js';
-import { SHOP_DIR, joinWorkspace, subjectOf } from './support/membership.js';
+import { joinWorkspace, subjectOf } from './support/membership.js';
 
 const SHOP = { ShopName: 'Corner', Country: 'DE' };
 

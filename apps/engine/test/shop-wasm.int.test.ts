@@ -4,11 +4,9 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, eventually, expectError, startTestEngine, unique } from './support/harness.js';
+import { SHOP_DIR, eventually, expectError, startTestEngine, unique } from './support/harness.js';
 import type { ApiClient, TestEngine } from './support/harness.js';
 import { joinWorkspace } from './support/membership.js';
-
-const SHOP_DIR = join(ROOT, 'examples/shop');
 
 let engine: TestEngine;
 let manager: ApiClient;

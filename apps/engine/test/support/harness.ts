@@ -15,6 +15,8 @@ export type Backend = StorageSettings['storage'];
 
 export const ROOT = join(import.meta.dirname, '../../../..');
 export const TODO_DIR = join(ROOT, 'examples/todo');
+/** examples/shop: WASM extensions (AssemblyScript) plus dev builtins for its BUILTIN ones. */
+export const SHOP_DIR = join(ROOT, 'examples/shop');
 export const LAB_DIR = join(import.meta.dirname, '../fixtures/lab');
 export const EVIL_DIR = join(import.meta.dirname, '../fixtures/evil');
 

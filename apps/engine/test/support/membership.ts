@@ -4,8 +4,6 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { ApiClient } from './harness.js';
 
-/** examples/shop: WASM extensions (AssemblyScript) plus dev builtins for its BUILTIN ones. */
-export const SHOP_DIR = join(import.meta.dirname, '../../../../examples/shop');
 export const FIELD_ACL_DIR = join(import.meta.dirname, '../fixtures/field-acl');
 
 /** The subject (login) a harness client acts as: its token's `sub`. */
