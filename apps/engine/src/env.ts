@@ -9,6 +9,7 @@
  * - `STOA_LOCAL_DEMO` defaults to true when `STOA_APPS` is set: a demo workspace per app and a
  *   development token are printed at startup so the curl line works without an open door.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 const STORAGE_KINDS = ['lmdb', 'mem', 'cassandra', 'dynamodb'] as const;
@@ -81,6 +82,14 @@ const envSchema = z
         .refine((v) => v === 0 || v >= 1000, 'expected 0 (off) or at least 1000')
         .default(30_000),
     ),
+    STOA_ADMIN_PUBLIC_KEY: z.preprocess(unsetIfEmpty, z.string().optional()),
+    STOA_SECRETS_KEY: z.preprocess(
+      unsetIfEmpty,
+      z
+        .string()
+        .refine((v) => Buffer.from(v, 'base64').length === 32, 'expected 32 bytes, base64-encoded')
+        .optional(),
+    ),
     STOA_WASM_MAX_MEMORY_MB: z.preprocess(
       unsetIfEmpty,
       z.coerce
@@ -129,6 +138,13 @@ export interface EngineEnv {
   readonly wasm: { readonly fuel: number; readonly maxMemoryBytes: number };
   /** Kill the process when the event loop is blocked this long (0 = off); see src/watchdog.ts. */
   readonly watchdogMs: number;
+  /**
+   * STOA_ADMIN_PUBLIC_KEY as given: the key (JWK, JWKS, PEM) or `@/path/to/file`
+   * (`readAdminPublicKey` resolves it); unset → the admin API refuses every call.
+   */
+  readonly adminPublicKey: string | undefined;
+  /** STOA_SECRETS_KEY (base64 of 32 bytes) sealing app secrets; unset → `<data dir>/secrets.key`. */
+  readonly secretsKey: string | undefined;
 }
 
 export type ParseEnvResult = { ok: true; env: EngineEnv } | { ok: false; errors: string[] };
@@ -161,6 +177,8 @@ export function parseEnv(source: Readonly<Record<string, string | undefined>>): 
       localDemo: e.STOA_LOCAL_DEMO ?? e.STOA_APPS.length > 0,
       wasm: { fuel: e.STOA_WASM_FUEL, maxMemoryBytes: e.STOA_WASM_MAX_MEMORY_MB * 1024 * 1024 },
       watchdogMs: e.STOA_WATCHDOG_MS,
+      adminPublicKey: e.STOA_ADMIN_PUBLIC_KEY,
+      secretsKey: e.STOA_SECRETS_KEY,
     },
   };
 }
@@ -168,10 +186,25 @@ export function parseEnv(source: Readonly<Record<string, string | undefined>>): 
 /** Exit code for an invalid environment (distinct from crashes, which exit 1). */
 export const INVALID_ENV_EXIT_CODE = 2;
 
+/** The admin key's text: inline, or the content of the file named after `@`. */
+export function readAdminPublicKey(value: string | undefined): string | undefined {
+  if (value === undefined || !value.startsWith('@')) return value;
+  return readFileSync(value.slice(1), 'utf8');
+}
+
 /** Reads `process.env`; on errors prints every bad variable to stderr and exits with code 2. */
 export function loadEnv(): EngineEnv {
   const result = parseEnv(process.env);
-  if (result.ok) return result.env;
+  if (result.ok) {
+    try {
+      return { ...result.env, adminPublicKey: readAdminPublicKey(result.env.adminPublicKey) };
+    } catch (error) {
+      process.stderr.write(
+        `stoa engine: invalid environment:\n  - STOA_ADMIN_PUBLIC_KEY: ${(error as Error).message}\n`,
+      );
+      process.exit(INVALID_ENV_EXIT_CODE);
+    }
+  }
   process.stderr.write(
     `stoa engine: invalid environment:\n${result.errors.map((e) => `  - ${e}`).join('\n')}\n` +
       'See apps/engine/README.md for every variable.\n',

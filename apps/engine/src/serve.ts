@@ -11,15 +11,14 @@
  */
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { issuePrincipalToken } from '@stoa/engine';
+import { createLogBuffer, ensureLocalDemo, formatLocalDemo, issuePrincipalToken } from '@stoa/engine';
+import type { LocalDemo, LogSource } from '@stoa/engine';
 import { isAppError } from '@stoa/errors';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { Closers, composeEngine } from './compose.js';
 import { loadEnv } from './env.js';
 import type { EngineEnv } from './env.js';
-import { ensureLocalDemo, formatLocalDemo } from './local-demo.js';
-import type { LocalDemo } from './local-demo.js';
 import { startWatchdog } from './watchdog.js';
 
 /** A shutdown that takes longer than this is cut short (exit code 1). */
@@ -27,25 +26,35 @@ const SHUTDOWN_TIMEOUT_MS = 15_000;
 /** How long the local demo waits for the loaded apps' partitions to recover. */
 const READY_TIMEOUT_MS = 30_000;
 
-function createLogger(env: EngineEnv): Logger {
-  return pino({
-    level: env.logLevel,
-    base: { service: 'stoa-engine', node: hostname(), pid: process.pid },
-    // Belt and braces: tokens and keys are never logged on purpose; these paths stay hidden if a
-    // caller ever passes such an object to the logger.
-    redact: {
-      paths: [
-        'token',
-        '*.token',
-        'authorization',
-        '*.authorization',
-        'req.headers.authorization',
-        'privateJwk',
-        '*.privateJwk',
-      ],
-      censor: '[redacted]',
+/**
+ * JSON lines to stdout, and the same lines into the node's in-memory log buffer that
+ * `GET /admin/v1/logs` (and `stoa logs --follow`) serves.
+ */
+function createLogger(env: EngineEnv, buffer: ReturnType<typeof createLogBuffer>): Logger {
+  return pino(
+    {
+      level: env.logLevel,
+      base: { service: 'stoa-engine', node: hostname(), pid: process.pid },
+      // Belt and braces: tokens and keys are never logged on purpose; these paths stay hidden if a
+      // caller ever passes such an object to the logger.
+      redact: {
+        paths: [
+          'token',
+          '*.token',
+          'authorization',
+          '*.authorization',
+          'req.headers.authorization',
+          'privateJwk',
+          '*.privateJwk',
+        ],
+        censor: '[redacted]',
+      },
     },
-  });
+    pino.multistream([
+      { stream: process.stdout, level: 'trace' },
+      { stream: buffer, level: 'trace' },
+    ]),
+  );
 }
 
 async function waitUntilReady(isReady: () => boolean): Promise<void> {
@@ -56,7 +65,7 @@ async function waitUntilReady(isReady: () => boolean): Promise<void> {
   }
 }
 
-async function run(env: EngineEnv, logger: Logger, closers: Closers): Promise<void> {
+async function run(env: EngineEnv, logger: Logger, logs: LogSource, closers: Closers): Promise<void> {
   if (env.watchdogMs > 0) {
     const watchdog = startWatchdog({ stallMs: env.watchdogMs });
     closers.add('watchdog', () => watchdog.stop());
@@ -71,6 +80,11 @@ async function run(env: EngineEnv, logger: Logger, closers: Closers): Promise<vo
       dev: env.dev,
       wasm: env.wasm,
       logger,
+      admin: {
+        ...(env.adminPublicKey === undefined ? {} : { publicKeys: env.adminPublicKey }),
+        ...(env.secretsKey === undefined ? {} : { secretsKeyBase64: env.secretsKey }),
+        logs,
+      },
     },
     closers,
   );
@@ -116,7 +130,8 @@ function describeStartupError(error: unknown): string {
 
 export async function main(): Promise<void> {
   const env = loadEnv();
-  const logger = createLogger(env);
+  const logBuffer = createLogBuffer();
+  const logger = createLogger(env, logBuffer);
   const closers = new Closers();
 
   let stopping = false;
@@ -142,7 +157,7 @@ export async function main(): Promise<void> {
   process.on('SIGTERM', shutdown);
 
   try {
-    await run(env, logger, closers);
+    await run(env, logger, logBuffer, closers);
   } catch (error) {
     logger.fatal({ err: error }, 'engine failed to start');
     // Plain text as well: VSQL code frames are unreadable inside a JSON string.

@@ -15,3 +15,19 @@ export type { AclDecision, AclEvaluator, AclRequest } from './acl.js';
 export { describeRule, describeRuleLocation } from './acl-describe.js';
 export { BUILTIN_ROLES, composeRoles } from './roles.js';
 export type { RoleCompositionInput } from './roles.js';
+export {
+  createAdminTokenVerifier,
+  parseAdminPublicKeys,
+  ADMIN_ALGORITHMS,
+  ADMIN_AUDIENCE,
+  ADMIN_CLOCK_TOLERANCE_SECONDS,
+  MAX_ADMIN_SUBJECT_LENGTH,
+  MAX_ADMIN_TOKEN_LIFETIME_SECONDS,
+} from './admin-tokens.js';
+export type {
+  AdminAlgorithm,
+  AdminKeySet,
+  AdminPublicKey,
+  AdminTokenVerifierFn,
+  AdminTokenVerifierOptions,
+} from './admin-tokens.js';

@@ -37,7 +37,7 @@ export type {
 } from './http/index.js';
 // Processing core (src/core, src/store, src/extensions/builtin-host.ts).
 export { createEngineCore } from './core/engine-core.js';
-export type { CloseOptions, EngineCoreHandle } from './core/engine-core.js';
+export type { ActivationResult, CloseOptions, EngineCoreHandle } from './core/engine-core.js';
 export type { EngineCoreOptions } from './core/app-runtime.js';
 export { createNotificationBroker } from './core/notifications.js';
 export { createBuiltinHost } from './extensions/builtin-host.js';
@@ -69,3 +69,18 @@ export {
 } from './extensions/wasm/fuel.js';
 export type { FuelMeteringOptions } from './extensions/wasm/fuel.js';
 export { webAssembly } from './extensions/wasm/webassembly-api.js';
+// The node (src/node): composition from a chosen storage driver, the node's sys storage, secrets.
+export { Closers, composeNode, ENGINE_VERSION } from './node/compose-node.js';
+export type { ComposedNode, ComposeNodeOptions } from './node/compose-node.js';
+export { openSysStore, SYS_ENGINE_APP } from './node/sys-store.js';
+export type { DemoWorkspaceRecord, SysStore } from './node/sys-store.js';
+export { ensureLocalDemo, formatLocalDemo } from './node/local-demo.js';
+export type { LocalDemo, LocalDemoDeps } from './node/local-demo.js';
+// The engine admin API (src/admin, docs/admin-api.md).
+export { createDeployService, toAppBundle } from './admin/deploy-service.js';
+export type { DeployService, DeployServiceOptions } from './admin/deploy-service.js';
+export { createLogBuffer } from './admin/log-buffer.js';
+export type * from './admin/types.js';
+// Version comparison of AppDefs (@stoa/vsql), for tools that may import only the engine (`stoa dev`).
+export { checkCompatibility, diffAppDefs } from '@stoa/vsql';
+export type { AppDefDiff, BreakingChange, DiffEntry } from '@stoa/vsql';

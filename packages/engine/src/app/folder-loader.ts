@@ -30,6 +30,12 @@ export interface LoadAppFromFolderOptions {
   readonly dev?: boolean;
   /** Where compiled WASM modules are cached (default: the build step's, under the OS temp dir). */
   readonly wasmCacheDir?: string;
+  /**
+   * Imports `extensions/builtin.ts` (default: `import()`, which needs a TypeScript-aware loader in
+   * the process). The CLI's `stoa dev` passes tsx's `tsImport`, which transforms only that file
+   * and its imports and loads a fresh copy on every reload.
+   */
+  readonly importModule?: (path: string) => Promise<unknown>;
 }
 
 export const DEV_BUILTINS_FILE = join('extensions', 'builtin.ts');
@@ -65,7 +71,8 @@ export async function loadAppFromFolder(dir: string, options: LoadAppFromFolderO
     builtinSource,
     built.details.map((d) => ({ name: d.package, sha256: d.sha256 })),
   );
-  const devBuiltins = builtinSource === undefined ? undefined : await importBuiltins(builtinPath);
+  const devBuiltins =
+    builtinSource === undefined ? undefined : await importBuiltins(builtinPath, options.importModule ?? importByUrl);
 
   return {
     owner,
@@ -108,10 +115,17 @@ function hashSources(
   return hash.digest('hex');
 }
 
-async function importBuiltins(path: string): Promise<BuiltinExtensions> {
+function importByUrl(path: string): Promise<unknown> {
+  return import(pathToFileURL(path).href);
+}
+
+async function importBuiltins(
+  path: string,
+  importModule: (path: string) => Promise<unknown>,
+): Promise<BuiltinExtensions> {
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    mod = (await importModule(path)) as { default?: unknown };
   } catch (error) {
     const hint =
       path.endsWith('.ts') && /Unknown file extension/.test(String(error)) ? ' (run the engine under tsx)' : '';

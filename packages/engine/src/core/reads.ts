@@ -48,10 +48,42 @@ function checkReadFields(resource: QName, fields: 'all' | ReadonlySet<string>, q
   }
 }
 
-function restrict(record: StoredRecord, fields: 'all' | ReadonlySet<string>): Record<string, unknown> {
+/** Field names of each table and view of an AppDef (system fields included). */
+const knownFieldsCache = new WeakMap<AppRuntime['appdef'], Map<QName, ReadonlySet<string>>>();
+
+function knownFields(app: AppRuntime, entity: QName): ReadonlySet<string> | undefined {
+  let perApp = knownFieldsCache.get(app.appdef);
+  if (perApp === undefined) {
+    perApp = new Map();
+    knownFieldsCache.set(app.appdef, perApp);
+  }
+  let known = perApp.get(entity);
+  if (known === undefined) {
+    const def = app.appdef.tables[entity] ?? app.appdef.views[entity];
+    if (def === undefined) return undefined;
+    known = new Set(def.fields.map((f) => f.name));
+    perApp.set(entity, known);
+  }
+  return known;
+}
+
+/**
+ * The readable part of a stored record or view row: fields the active AppDef does not know (left
+ * by a newer version before a rollback, docs/admin-api.md) stay stored but hidden, and fields a
+ * column-restricted SELECT does not grant are dropped. System fields always show.
+ */
+function restrict(
+  app: AppRuntime,
+  entity: QName,
+  record: StoredRecord,
+  fields: 'all' | ReadonlySet<string>,
+): Record<string, unknown> {
   const out = outputRecord(record);
-  if (fields === 'all') return out;
-  for (const k of Object.keys(out)) if (!k.startsWith('sys.') && !fields.has(k)) delete out[k];
+  const known = knownFields(app, entity);
+  for (const k of Object.keys(out)) {
+    if (k.startsWith('sys.')) continue;
+    if ((known !== undefined && !known.has(k)) || (fields !== 'all' && !fields.has(k))) delete out[k];
+  }
   return out;
 }
 
@@ -63,7 +95,7 @@ async function withChildren(
 ): Promise<Record<string, unknown>> {
   const table = String(record['sys.QName']);
   const fields = selectable(app, access, table) ?? 'all';
-  const out = restrict(record, fields);
+  const out = restrict(app, table, record, fields);
   const def = app.appdef.tables[table];
   if (def === undefined || def.containers.length === 0 || depth >= MAX_NESTING) return out;
   const wsid = access.meta.wsid;
@@ -103,7 +135,7 @@ async function includeRefs(
     const target = await app.store.getRecord(access.meta.wsid, row[name]);
     if (target === undefined) continue;
     const fields = selectable(app, access, String(target['sys.QName']));
-    if (fields !== undefined) row[name] = restrict(target, fields);
+    if (fields !== undefined) row[name] = restrict(app, String(target['sys.QName']), target, fields);
   }
 }
 
@@ -150,7 +182,7 @@ export async function listCDocs(
   const rows: Record<string, unknown>[] = [];
   for (const r of records) {
     if (r === undefined || r['sys.IsActive'] === false) continue;
-    const row = containers.size > 0 ? await withChildren(app, access, r, 0) : restrict(r, fields);
+    const row = containers.size > 0 ? await withChildren(app, access, r, 0) : restrict(app, table, r, fields);
     for (const c of def.containers) if (!containers.has(c.name)) delete row[c.name];
     rows.push(row);
   }
@@ -247,7 +279,7 @@ export async function readView(
   for (const combo of combos) {
     const key = normalizeViewKey(def, { ...prefix, ...combo }, cc, 'where');
     for await (const r of app.store.readViewRows(viewPk(def, wsid, key), viewCk(def, key, cc)))
-      rows.push(restrict(r.row, fields));
+      rows.push(restrict(app, view, r.row, fields));
   }
   return { results: shapeRows(filterRows(rows, query.where), query) };
 }

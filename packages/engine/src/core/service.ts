@@ -144,9 +144,22 @@ export interface NotificationBroker {
   watch(key: NotificationKey, listener: (offset: number) => void): () => void;
 }
 
+/** One request's hold on the version of an app it started on (see engine-core.ts). */
+export interface AppLease {
+  readonly service: AppService;
+  /** Must be called once the request is done with the app (idempotent). */
+  release(): void;
+}
+
 /** The engine as the edge sees it: loaded apps by `owner/app`. */
 export interface EngineCore {
+  /** The version served right now (no lease: for listings and tools). */
   getApp(owner: string, app: string): AppService | undefined;
+  /**
+   * The version a new request runs on, held until `release()`: a version swap waits for running
+   * leases and holds new ones back until the new version serves (atomic activation).
+   */
+  acquireApp(owner: string, app: string): Promise<AppLease | undefined>;
   listApps(): readonly AppService[];
   readonly notifications: NotificationBroker;
   /** True once every loaded app's partitions recovered and can take commands. */

@@ -34,6 +34,8 @@ export interface HttpHandlerOptions {
   readonly maxChannels?: number;
   /** Rate-limit buckets kept per app at most. */
   readonly maxRateBuckets?: number;
+  /** The engine admin API (`/admin/v1/…`, admin/admin-routes.ts); without it those paths are 404. */
+  readonly admin?: { (ex: Exchange): Promise<void>; shutdown?(): void };
 }
 
 const REQUEST_ID_RE = /^[\w.:@-]{1,128}$/;
@@ -93,6 +95,10 @@ export function createHttpHandler(
   };
 
   const dispatch = async (ex: Exchange): Promise<void> => {
+    if (ex.path.startsWith('/admin/') && options.admin !== undefined) {
+      await options.admin(ex);
+      return;
+    }
     const match = matchRoute(ex.path);
     if (match === undefined) throw new AppError('NOT_FOUND', 'route not found');
     ex.route = match.route.template;
@@ -125,8 +131,16 @@ export function createHttpHandler(
     const name = match.params.app ?? '';
     const appKey = `${owner}/${name}`;
     ex.app = appKey;
-    const app = core.getApp(owner, name);
-    if (app === undefined) throw new AppError('NOT_FOUND', `app ${appKey} not found`);
+    const lease = await core.acquireApp(owner, name);
+    if (lease === undefined) throw new AppError('NOT_FOUND', `app ${appKey} not found`);
+    try {
+      await dispatchAppRoute(ex, match, appKey, lease.service);
+    } finally {
+      lease.release();
+    }
+  };
+
+  const dispatchAppRoute = async (ex: Exchange, match: RouteMatch, appKey: string, app: AppService): Promise<void> => {
     if (match.route.id === 'openapi') {
       ex.sendText(200, JSON_CONTENT_TYPE, openapiFor(app));
       return;
@@ -169,7 +183,10 @@ export function createHttpHandler(
     );
     dispatch(ex).catch((e: unknown) => ex.fail(e));
   };
-  handler.shutdown = (): void => channels.closeAll();
+  handler.shutdown = (): void => {
+    channels.closeAll();
+    options.admin?.shutdown?.();
+  };
   return handler;
 }
 

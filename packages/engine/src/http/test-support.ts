@@ -5,7 +5,14 @@ import type { StorageProvider } from '@stoa/storage';
 import { type AppDef, compile } from '@stoa/vsql';
 import { type Logger, pino } from 'pino';
 import { Registry } from 'prom-client';
-import type { AppService, CallContext, EngineCore, NotificationBroker, NotificationKey } from '../core/service.js';
+import type {
+  AppLease,
+  AppService,
+  CallContext,
+  EngineCore,
+  NotificationBroker,
+  NotificationKey,
+} from '../core/service.js';
 import { DEFAULT_LIMITS, type EngineLimits, type EngineResources } from '../resources.js';
 import { type HttpHandlerOptions, createHttpHandler } from './handler.js';
 import { type HttpServerHandle, startHttpServer } from './server.js';
@@ -134,6 +141,10 @@ export class FakeCore implements EngineCore {
   }
   getApp(owner: string, app: string): AppService | undefined {
     return this.apps.get(`${owner}/${app}`);
+  }
+  acquireApp(owner: string, app: string): Promise<AppLease | undefined> {
+    const service = this.apps.get(`${owner}/${app}`);
+    return Promise.resolve(service === undefined ? undefined : { service, release: () => undefined });
   }
   listApps(): readonly AppService[] {
     return [...this.apps.values()];

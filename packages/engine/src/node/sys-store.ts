@@ -4,8 +4,11 @@
  *
  *   pk "keyring",    ck ""            → the KeyRing JSON (private keys: never logged)
  *   pk "local-demo", ck "owner/app"   → JSON { wsid, kind } of the app's demo workspace
+ *   pk "node",       ck "id"          → this node's id (random, created on first start)
+ *   pk "admin-…"                      → the admin API's bundles, app records, secrets (admin/deploy-store.ts)
  */
-import type { KeyStore } from '@stoa/engine';
+import { randomUUID } from 'node:crypto';
+import type { KeyStore } from '@stoa/auth';
 import type { AppStorage, StorageProvider } from '@stoa/storage';
 import { fromUtf8, utf8 } from '@stoa/storage';
 import { z } from 'zod';
@@ -14,13 +17,19 @@ export const SYS_ENGINE_APP = 'sys/engine';
 
 const KEYRING_PK = utf8('keyring');
 const DEMO_PK = utf8('local-demo');
+const NODE_PK = utf8('node');
+const NODE_ID_CK = utf8('id');
 const EMPTY = new Uint8Array(0);
 
 const demoSchema = z.object({ wsid: z.number().int().positive(), kind: z.string() });
 export type DemoWorkspaceRecord = z.infer<typeof demoSchema>;
 
 export interface SysStore {
+  /** The `sys/engine` storage itself (the admin API keeps its records here too). */
+  readonly storage: AppStorage;
   readonly keyStore: KeyStore;
+  /** This node's id: created once, the same after restarts on the same storage. */
+  nodeId(): Promise<string>;
   getDemoWorkspace(app: string): Promise<DemoWorkspaceRecord | undefined>;
   putDemoWorkspace(app: string, record: DemoWorkspaceRecord): Promise<void>;
 }
@@ -28,6 +37,14 @@ export interface SysStore {
 export async function openSysStore(provider: StorageProvider): Promise<SysStore> {
   const storage: AppStorage = await provider.openApp(SYS_ENGINE_APP);
   return {
+    storage,
+    async nodeId() {
+      const fresh = randomUUID();
+      // insertIfNotExists: two processes racing on a shared store agree on one id.
+      await storage.insertIfNotExists(NODE_PK, NODE_ID_CK, utf8(fresh));
+      const stored = await storage.get(NODE_PK, NODE_ID_CK);
+      return stored === undefined ? fresh : fromUtf8(stored);
+    },
     keyStore: {
       async load() {
         const value = await storage.get(KEYRING_PK, EMPTY);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SecretStore } from '@stoa/engine';
+import type { SecretStore } from '../resources.js';
 
 /**
  * App secrets (`sys.AppSecret`) for folder apps until the admin API stores them encrypted:

@@ -4,7 +4,8 @@
  * (docs/ARCHITECTURE.md §7). The workspace is created through AppService.createWorkspace, like any
  * client's, and remembered in sys storage so restarts reuse it.
  */
-import type { AppService, CallContext, Principal, WorkspaceInfo } from '@stoa/engine';
+import type { Principal } from '@stoa/auth';
+import type { AppService, CallContext, WorkspaceInfo } from '../core/service.js';
 import type { DemoWorkspaceRecord } from './sys-store.js';
 
 type AppDef = AppService['appdef'];

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { loadAppFromFolder } from '@stoa/engine';
-import type { AppService, CallContext, CreateWorkspaceInput, WorkspaceInfo } from '@stoa/engine';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadAppFromFolder } from '../app/folder-loader.js';
+import type { AppService, CallContext, CreateWorkspaceInput, WorkspaceInfo } from '../core/service.js';
 import type { DemoWorkspaceRecord } from './sys-store.js';
 import {
   buildDescriptor,
@@ -12,7 +12,7 @@ import {
 } from './local-demo.js';
 import type { LocalDemoDeps } from './local-demo.js';
 
-const TODO_DIR = join(import.meta.dirname, '../../../examples/todo');
+const TODO_DIR = join(import.meta.dirname, '../../../../examples/todo');
 let appdef: AppService['appdef'];
 
 beforeAll(async () => {
