@@ -3,5 +3,9 @@ import { createConfig } from '@stoa/eslint-config';
 // AssemblyScript sources (an app's `extensions/<pkg>/`) are not TypeScript the typed rules understand.
 export default createConfig({
   tsconfigRootDir: import.meta.dirname,
-  ignores: ['examples/*/extensions/*/**', 'apps/*/test/fixtures/*/extensions/*/**'],
+  ignores: [
+    'examples/*/extensions/*/**',
+    'apps/*/test/fixtures/*/extensions/*/**',
+    'packages/cli/templates/*/extensions/**',
+  ],
 });

@@ -14,6 +14,12 @@ export interface ClientOptions {
   readonly baseUrl: string;
   /** Bearer token (principal, device or API token); none = anonymous. */
   readonly token?: string;
+  /**
+   * Called before every request for the bearer token; wins over `token`. For short-lived tokens
+   * (the admin API's system JWTs) that must be fresh whenever a request leaves. Its rejection
+   * rejects the request (a local failure, not an HTTP or network one).
+   */
+  readonly getToken?: () => Promise<string>;
   /** Defaults to the global `fetch`. */
   readonly fetch?: FetchLike;
   /** Per-request deadline (AbortSignal.timeout); none by default. */
@@ -31,6 +37,10 @@ export interface RequestSpec {
   readonly path: string;
   readonly query?: URLSearchParams;
   readonly body?: unknown;
+  /** A raw body instead of JSON (e.g. a bundle zip); wins over `body`. */
+  readonly bytes?: { readonly data: Uint8Array; readonly contentType: string };
+  /** Extra headers for this request (e.g. `accept: text/event-stream`). */
+  readonly headers?: Readonly<Record<string, string>>;
   readonly expect?: Expect;
 }
 
@@ -41,21 +51,14 @@ export class Transport {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
   }
 
+  /** The same options with this static token (a `getToken` provider is dropped). */
   withToken(token: string | undefined): Transport {
-    const { token: _old, ...rest } = this.options;
+    const { token: _old, getToken: _provider, ...rest } = this.options;
     return new Transport(token === undefined ? rest : { ...rest, token });
   }
 
   async request<T>(spec: RequestSpec): Promise<Result<T>> {
-    const query = spec.query?.toString() ?? '';
-    const url = `${this.baseUrl}${spec.path}${query === '' ? '' : `?${query}`}`;
-    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers };
-    if (this.options.token !== undefined) headers['authorization'] = `Bearer ${this.options.token}`;
-    const init: RequestInit = { method: spec.method, headers };
-    if (spec.body !== undefined) {
-      headers['content-type'] = 'application/json';
-      init.body = JSON.stringify(spec.body);
-    }
+    const { url, init } = await this.prepare(spec);
     const timeoutMs = this.options.timeoutMs;
     if (timeoutMs !== undefined) init.signal = AbortSignal.timeout(timeoutMs);
     const doFetch = this.options.fetch ?? globalThis.fetch;
@@ -70,6 +73,42 @@ export class Transport {
     }
     if (res.status >= 200 && res.status < 300) return readSuccess<T>(res.status, text, spec.expect ?? 'json');
     return fail(httpError(res, text));
+  }
+
+  /**
+   * For streamed answers (SSE): a 2xx response is returned with its body unread; anything else
+   * becomes a failure as in `request`. `timeoutMs` does not apply (a stream lives as long as the
+   * caller wants); `signal` ends the request and the stream.
+   */
+  async open(spec: RequestSpec, signal?: AbortSignal): Promise<Result<Response>> {
+    const { url, init } = await this.prepare(spec);
+    if (signal !== undefined) init.signal = signal;
+    const doFetch = this.options.fetch ?? globalThis.fetch;
+    let res: Response;
+    try {
+      res = await doFetch(url, init);
+      if (res.status >= 200 && res.status < 300) return ok(res);
+      return fail(httpError(res, await res.text()));
+    } catch (cause) {
+      return fail(networkError(spec.method, url, cause, undefined));
+    }
+  }
+
+  private async prepare(spec: RequestSpec): Promise<{ url: string; init: RequestInit }> {
+    const query = spec.query?.toString() ?? '';
+    const url = `${this.baseUrl}${spec.path}${query === '' ? '' : `?${query}`}`;
+    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...spec.headers };
+    const token = this.options.getToken === undefined ? this.options.token : await this.options.getToken();
+    if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
+    const init: RequestInit = { method: spec.method, headers };
+    if (spec.bytes !== undefined) {
+      headers['content-type'] = spec.bytes.contentType;
+      init.body = spec.bytes.data;
+    } else if (spec.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      init.body = JSON.stringify(spec.body);
+    }
+    return { url, init };
   }
 }
 

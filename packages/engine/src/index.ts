@@ -84,3 +84,5 @@ export type * from './admin/types.js';
 // Version comparison of AppDefs (@stoa/vsql), for tools that may import only the engine (`stoa dev`).
 export { checkCompatibility, diffAppDefs } from '@stoa/vsql';
 export type { AppDefDiff, BreakingChange, DiffEntry } from '@stoa/vsql';
+// Loads binaryen (the WASM host's instrumentation) ahead of the first new module (`stoa dev`).
+export { preloadWasmInstrumentation } from './extensions/wasm/binaryen-loader.js';

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { SDK_BARE_IMPORT_SHIM } from './codegen.js';
 
 /** The build step's flags (packages/bundle), minus `--outFile`. */
-export const BUILD_FLAGS = ['--runtime', 'incremental', '--importMemory', '--optimizeLevel', '3', '--shrinkLevel', '0'];
+export const BUILD_FLAGS = ['--runtime', 'incremental', '--importMemory', '--optimizeLevel', '2', '--shrinkLevel', '0'];
 
 const packageDir = join(import.meta.dirname, '..');
 

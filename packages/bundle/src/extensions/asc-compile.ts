@@ -47,6 +47,15 @@ class CompilerThread {
   private nextId = 1;
   private readonly jobs = new Map<number, Job>();
   private idleTimer: NodeJS.Timeout | undefined;
+  /** Set by `warmUp({ keepAlive: true })`: the idle thread is never ended (a dev server's edit loop). */
+  private keepAlive = false;
+
+  /** Starts the thread (loading asc) before the first compile needs it. */
+  warmUp(keepAlive: boolean): void {
+    this.keepAlive ||= keepAlive;
+    this.start();
+    if (this.jobs.size === 0) this.idle();
+  }
 
   run(args: string[], files: ReadonlyMap<string, string>): Promise<WorkerResponse> {
     const worker = this.start();
@@ -106,6 +115,7 @@ class CompilerThread {
     const worker = this.worker;
     if (worker === undefined) return;
     worker.unref();
+    if (this.keepAlive) return;
     this.idleTimer = setTimeout(() => {
       if (this.worker === worker && this.jobs.size === 0) this.stop();
     }, IDLE_MS);
@@ -122,6 +132,14 @@ class CompilerThread {
 }
 
 const thread = new CompilerThread();
+
+/**
+ * Starts the compiler thread now, so the next compile does not wait ~1-3 s for asc to load;
+ * `keepAlive` keeps it for the life of the process (it never holds the process open).
+ */
+export function warmUpCompiler(options: { keepAlive?: boolean } = {}): void {
+  thread.warmUp(options.keepAlive === true);
+}
 
 /** The flags asc runs with: the fixed ones, the virtual entry, the base directory, the output. */
 export function ascArguments(pkg: string): string[] {

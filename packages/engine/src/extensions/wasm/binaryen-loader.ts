@@ -25,3 +25,11 @@ export function loadBinaryen(): Promise<Binaryen> {
   );
   return loading;
 }
+
+/** Imports binaryen now (errors surface later, at the first instrumentation that needs it). */
+export function preloadWasmInstrumentation(): Promise<void> {
+  return loadBinaryen().then(
+    () => undefined,
+    () => undefined,
+  );
+}
