@@ -47,8 +47,13 @@ await rm(outdir, { recursive: true, force: true });
 await mkdir(outdir, { recursive: true });
 const started = performance.now();
 await build({
-  entryPoints: [join(root, 'src/main.ts')],
-  outfile,
+  entryPoints: { stoa: join(root, 'src/main.ts') },
+  outdir,
+  // `stoa dev` imports the engine (lmdb, pino, prom-client, …) lazily: with splitting that code is
+  // a chunk loaded only by `dev`, so the other commands start ~0.1 s sooner. Chunks sit next to
+  // stoa.js, so relative runtime files (asc-worker.js, ../templates/) resolve the same from each.
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',

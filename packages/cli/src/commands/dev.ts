@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { integerIn } from '../args.js';
 import type { CommandContext, RunAction } from '../context.js';
-import { startDevServer } from '../dev/dev-server.js';
 import { EXIT_CODES } from '../exit-codes.js';
 
 interface DevOptions {
@@ -26,6 +25,8 @@ export function registerDev(program: Command, ctx: CommandContext, run: RunActio
 }
 
 async function dev(ctx: CommandContext, dirArg: string, options: DevOptions): Promise<number> {
+  // Imported here: the embedded engine is the CLI's heaviest code, and only `dev` needs it.
+  const { startDevServer } = await import('../dev/dev-server.js');
   const server = await startDevServer({
     dir: ctx.resolvePath(dirArg),
     port: options.port,
