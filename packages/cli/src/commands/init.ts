@@ -47,6 +47,7 @@ async function init(ctx: CommandContext, dirArg: string, options: InitOptions): 
       '',
       'next:',
       ...(shown === '.' ? [] : [`  cd ${shown}`]),
+      '  stoa dev                        # serve it locally, reloading on every save',
       '  stoa build                      # compile and bundle',
       '  stoa deploy --url <adminUrl> --key <keyFile>',
     );

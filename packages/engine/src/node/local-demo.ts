@@ -165,7 +165,7 @@ export function formatLocalDemo(demo: LocalDemo, baseUrl: string): string[] {
   const lines = [
     `${demo.app}: demo workspace ${demo.wsid} (${demo.kind})${demo.reused ? '' : ' created'}, principal "${DEMO_SUBJECT}"`,
     `  export TOKEN=${demo.token}`,
-    `  # token valid for ${Math.round(demo.expiresInSeconds / 60)} min; restart the engine for a new one`,
+    `  # token valid for ${Math.round(demo.expiresInSeconds / 60)} min; restart for a new one`,
   ];
   if (demo.example !== undefined) {
     lines.push(
