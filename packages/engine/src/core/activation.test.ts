@@ -137,3 +137,40 @@ describe('unloadApp', () => {
     expect(results.map((r) => r['Text'])).toEqual(['persisted']);
   });
 });
+
+describe('singleton ids across versions', () => {
+  it('never reuses the id of a singleton the active version does not declare', async () => {
+    const core = await createEngineCore(memResources(), { jobs: false });
+    opened.push(core);
+    const withSingleton = (names: string[]): AppBundle => {
+      const tables = names.map((n) => `TABLE ${n} INHERITS sys.WSingleton (V int32);`).join('\n  ');
+      const r = compile(
+        [
+          {
+            path: 's.vsql',
+            source: `APPLICATION notes();\nWORKSPACE NotesWS (\n  DESCRIPTOR Board (Title varchar(50) NOT NULL);\n  ${tables}\n);`,
+          },
+        ],
+        { packageName: 'notes' },
+      );
+      if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('\n'));
+      return {
+        owner: 'test',
+        manifest: { name: 'notes', partitions: 1 },
+        appdef: r.appdef,
+        modules: {},
+        versionHash: names.join('+'),
+      };
+    };
+    await core.activateApp(withSingleton(['First']));
+    await core.activateApp(withSingleton([]));
+    await core.activateApp(withSingleton(['Second']));
+    await core.activateApp(withSingleton(['First', 'Second']));
+    const runtime = (core.getApp('test', 'notes') as unknown as { runtime: { singletonIds: Map<string, number> } })
+      .runtime;
+    const ids = [runtime.singletonIds.get('notes.First'), runtime.singletonIds.get('notes.Second')];
+    expect(ids[0]).toBeDefined();
+    expect(ids[1]).toBeDefined();
+    expect(ids[0]).not.toBe(ids[1]);
+  });
+});

@@ -151,7 +151,11 @@ export class AppRuntime {
 
   /** Fixed ids of singletons, assigned once per app and persisted so they never change. */
   async assignSingletonIds(): Promise<void> {
+    // Ids held by singletons of every version ever loaded, not only this AppDef's: after a
+    // rollback to a version without a singleton, a newer singleton must not get its id.
     let next = FIRST_SINGLETON_ID;
+    for (const stored of await this.store.listAppMeta<{ id: number }>('singleton'))
+      next = Math.max(next, stored.id + 1);
     const missing: QName[] = [];
     for (const t of Object.values(this.appdef.tables)) {
       if (!t.singleton || t.abstract) continue;

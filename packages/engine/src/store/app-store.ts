@@ -118,6 +118,13 @@ export class AppStore {
     return this.getJson<T>(appMetaKey(name, item));
   }
 
+  /** Every item of one kind of app meta (one partition key: a single range read). */
+  async listAppMeta<T>(name: string): Promise<T[]> {
+    const out: T[] = [];
+    for await (const e of this.storage.read(appMetaKey(name, '').pk)) out.push(decodeValue<T>(e.value));
+    return out;
+  }
+
   async putAppMeta(name: string, item: string, value: unknown): Promise<void> {
     const k = appMetaKey(name, item);
     await this.storage.put(k.pk, k.ck, encodeValue(value));
