@@ -19,13 +19,20 @@ export interface RunOptions {
   readonly stdin?: string;
   readonly fetch?: FetchLike;
   readonly signal?: AbortSignal;
+  /** Also called with every stdout chunk as it is written (streaming commands). */
+  readonly stdout?: (text: string) => void;
 }
 
 export async function stoa(argv: readonly string[], options: RunOptions): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
-    stdout: { write: (s: string) => (stdout += s) },
+    stdout: {
+      write: (s: string) => {
+        stdout += s;
+        options.stdout?.(s);
+      },
+    },
     stderr: { write: (s: string) => (stderr += s) },
     cwd: options.cwd,
     // Never the real environment: a developer's STOA_ADMIN_URL must not leak into a test.

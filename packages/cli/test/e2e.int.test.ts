@@ -224,6 +224,25 @@ describe('stoa init → build → deploy → change → refuse → rollback → 
     expect(logs.stdout).not.toContain('v3ry-s3cret');
     expect(engine?.output()).not.toContain('v3ry-s3cret');
 
+    // `logs --follow` streams lines as they are logged, until interrupted.
+    const interrupt = new AbortController();
+    const chunks: string[] = [];
+    const following = stoa(['logs', '--follow', '--app', 'acme/myapp', ...admin()], {
+      cwd: temp.dir,
+      signal: interrupt.signal,
+      stdout: (text) => chunks.push(text),
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await run(['secrets', 'delete', 'acme/myapp', 'ApiKey', ...admin()]);
+    const deadline = Date.now() + 10_000;
+    while (!chunks.join('').includes('app secret deleted') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    interrupt.abort();
+    const followed = await following;
+    expect(followed.code, followed.stderr).toBe(EXIT_CODES.OK);
+    expect(chunks.join('')).toContain('app secret deleted');
+
     // Without the key the admin API is closed.
     const other = makeTempDir('e2e-otherkey');
     try {
