@@ -7,5 +7,7 @@ export default createConfig({
     'examples/*/extensions/*/**',
     'apps/*/test/fixtures/*/extensions/*/**',
     'packages/cli/templates/*/extensions/**',
+    // Prisma's generated client (packages/db/README.md), written at install.
+    'packages/db/src/generated/**',
   ],
 });

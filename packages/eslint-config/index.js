@@ -61,6 +61,8 @@ export function createConfig({ tsconfigRootDir, ignores = [] }) {
         '**/node_modules/**',
         '**/dist/**',
         '**/.turbo/**',
+        '**/.next/**',
+        '**/next-env.d.ts',
         '**/.stoa/**',
         '**/.test-results/**',
         '**/coverage/**',
