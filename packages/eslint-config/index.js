@@ -35,6 +35,14 @@ function graphRules() {
                 group: forbidden.flatMap((n) => [n, `${n}/*`]),
                 message: `${folder} may import only ${allowed.length ? allowed.map((a) => `@stoa/${a}`).join(', ') : 'no @stoa package'} (docs/ARCHITECTURE.md §2).`,
               },
+              ...(folder === 'packages/db'
+                ? []
+                : [
+                    {
+                      group: ['@prisma/*', '.prisma/*', 'prisma', 'prisma/*'],
+                      message: 'Only packages/db imports Prisma; use @stoa/db (docs/ARCHITECTURE.md §2).',
+                    },
+                  ]),
               {
                 group: ['@stoa/*/src/*', '@stoa/*/src'],
                 message: 'No deep imports: use the package exports map.',
