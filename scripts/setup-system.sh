@@ -18,6 +18,11 @@ declare -A NEED=(
   [java]=openjdk-17-jre-headless
   [mvn]=maven
   [wrk]=wrk
+  [git]=git
+  [prlimit]=util-linux
+  [pg_ctlcluster]=postgresql
+  [redis-server]=redis-server
+  [chromium]=chromium
 )
 missing=()
 for cmd in "${!NEED[@]}"; do
@@ -32,7 +37,17 @@ else
 fi
 
 # Services the machine kind normally starts before a session; start them if they are down.
+# The tests connect as `postgres` over TCP without a password (trust on loopback, as this machine
+# kind is set up); a freshly installed cluster gets that rule once.
 if command -v pg_ctlcluster >/dev/null 2>&1; then
+  for hba in /etc/postgresql/*/main/pg_hba.conf; do
+    [ -f "$hba" ] || continue
+    if ! grep -Eq '^host[[:space:]]+all[[:space:]]+all[[:space:]]+127\.0\.0\.1/32[[:space:]]+trust' "$hba"; then
+      log "allowing trust auth on 127.0.0.1 in $hba"
+      $SUDO sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
+      $SUDO pg_ctlcluster --skip-systemctl-redirect "$(basename "$(dirname "$(dirname "$hba")")")" main reload 2>/dev/null || true
+    fi
+  done
   if ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
     log "starting PostgreSQL"
     $SUDO pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || log "PostgreSQL did not start"
