@@ -1,0 +1,34 @@
+import type { AnyTRPCProcedure, inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { createCallerFactory, router } from './init';
+import { appsRouter } from './routers/app';
+import { authRouter } from './routers/auth';
+import { invitationRouter } from './routers/invitation';
+import { memberRouter } from './routers/member';
+import { orgRouter } from './routers/org';
+
+/** The portal's API, served at /api/trpc. Procedures are thin: parse input, call a domain function. */
+export const appRouter = router({
+  auth: authRouter,
+  org: orgRouter,
+  member: memberRouter,
+  invitation: invitationRouter,
+  app: appsRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+
+type PathsOf<R> = {
+  [K in keyof R & string]: R[K] extends AnyTRPCProcedure ? K : `${K}.${PathsOf<R[K]>}`;
+}[keyof R & string];
+
+/** Every procedure path (`org.create`, …): tests key their case tables by it. */
+export type ProcedurePath = PathsOf<AppRouter['_def']['record']>;
+
+/** The procedure paths at run time, sorted. */
+export function listProcedurePaths(): string[] {
+  return Object.keys(appRouter._def.procedures).sort();
+}
+
+export const createCaller = createCallerFactory(appRouter);
