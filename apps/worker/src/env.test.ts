@@ -40,6 +40,15 @@ describe('parseEnv', () => {
       },
       upload: { maxBytes: 64 * 1024 * 1024, maxEntries: 10_000 },
       rollout: { timeoutMs: 60_000 },
+      jobs: {
+        prefix: 'stoa-jobs',
+        buildConcurrency: 1,
+        rolloutConcurrency: 4,
+        lockMs: 60_000,
+        stalledIntervalMs: 30_000,
+      },
+      reconcile: { intervalMs: 30_000, missingAfterMs: 15_000, staleAfterMs: 600_000 },
+      shutdownTimeoutMs: 60_000,
     });
   });
 
@@ -60,6 +69,15 @@ describe('parseEnv', () => {
       STOA_GIT_ALLOW_PRIVATE: 'off',
       STOA_UPLOAD_MAX_MB: '8',
       STOA_ROLLOUT_TIMEOUT_MS: '5000',
+      STOA_QUEUE_PREFIX: 'stoa-test_1',
+      STOA_BUILD_CONCURRENCY: '2',
+      STOA_ROLLOUT_CONCURRENCY: '8',
+      STOA_JOB_LOCK_MS: '2000',
+      STOA_JOB_STALLED_INTERVAL_MS: '1000',
+      STOA_RECONCILE_INTERVAL_MS: '500',
+      STOA_RECONCILE_MISSING_MS: '0',
+      STOA_RECONCILE_STALE_MS: '5000',
+      STOA_SHUTDOWN_TIMEOUT_MS: '0',
     });
     expect(parsed.redisUrl).toBe('rediss://cache:6380/2');
     expect(parsed.engineUrls).toEqual(['http://10.0.0.5:8080', 'https://engine-2.example.com']);
@@ -78,6 +96,15 @@ describe('parseEnv', () => {
     });
     expect(parsed.upload.maxBytes).toBe(8 * 1024 * 1024);
     expect(parsed.rollout.timeoutMs).toBe(5000);
+    expect(parsed.jobs).toEqual({
+      prefix: 'stoa-test_1',
+      buildConcurrency: 2,
+      rolloutConcurrency: 8,
+      lockMs: 2000,
+      stalledIntervalMs: 1000,
+    });
+    expect(parsed.reconcile).toEqual({ intervalMs: 500, missingAfterMs: 0, staleAfterMs: 5000 });
+    expect(parsed.shutdownTimeoutMs).toBe(0);
   });
 
   it('reports every bad or missing variable at once, without echoing secrets', () => {
@@ -89,6 +116,8 @@ describe('parseEnv', () => {
       STOA_BUILD_MEMORY_MB: '64',
       STOA_GIT_ALLOWED_SCHEMES: 'https,gopher',
       STOA_GIT_ALLOW_LOOPBACK: 'maybe',
+      STOA_QUEUE_PREFIX: 'stoa:jobs',
+      STOA_BUILD_CONCURRENCY: '0',
     });
     expect(result.ok).toBe(false);
     const errors = result.ok ? [] : result.errors;
@@ -101,6 +130,8 @@ describe('parseEnv', () => {
       'STOA_BUILD_MEMORY_MB: expected 256..65536 (got "64")',
       'STOA_GIT_ALLOWED_SCHEMES: expected a comma-separated list of https, http, ssh, git, file (got "https,gopher")',
       'STOA_GIT_ALLOW_LOOPBACK: expected one of 1, true, yes, on, 0, false, no, off (got "maybe")',
+      'STOA_QUEUE_PREFIX: expected 1-64 letters, digits, _ . or - (got "stoa:jobs")',
+      'STOA_BUILD_CONCURRENCY: expected 1..64 (got "0")',
     ]);
     expect(errors.join('\n')).not.toContain('hunter2');
     const missing = parseEnv({});

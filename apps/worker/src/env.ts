@@ -7,6 +7,9 @@
  * Defaults decided here: builds get 5 min wall clock, 120 CPU seconds and 2 GiB (todo builds cold
  * in ~2–10 s and a few hundred MiB); git fetches 2 min and 256 MiB; only https repositories on
  * public addresses (`file`, loopback and private ranges are for tests and private setups).
+ * Jobs: one build at a time per worker (CPU-bound, the machine has few cores), four rollouts
+ * (network-bound); a 60 s job lock, so a worker that died is noticed within about a minute and a half
+ * (lock + stalled check); the reconciler looks every 30 s.
  */
 import { readFileSync } from 'node:fs';
 import { parseAdminKeyFile, type AdminPrivateJwk } from '@stoa/client/admin';
@@ -89,6 +92,20 @@ const envSchema = z.object({
   STOA_UPLOAD_MAX_MB: opt(int('a size in MiB', 1, 4096, 64)),
   STOA_UPLOAD_MAX_ENTRIES: opt(int('a number of entries', 1, 1_000_000, 10_000)),
   STOA_ROLLOUT_TIMEOUT_MS: opt(int('milliseconds', 1000, 600_000, 60_000)),
+  STOA_QUEUE_PREFIX: opt(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 letters, digits, _ . or -')
+      .default('stoa-jobs'),
+  ),
+  STOA_BUILD_CONCURRENCY: opt(int('a number of jobs', 1, 64, 1)),
+  STOA_ROLLOUT_CONCURRENCY: opt(int('a number of jobs', 1, 256, 4)),
+  STOA_JOB_LOCK_MS: opt(int('milliseconds', 1000, 600_000, 60_000)),
+  STOA_JOB_STALLED_INTERVAL_MS: opt(int('milliseconds', 500, 600_000, 30_000)),
+  STOA_RECONCILE_INTERVAL_MS: opt(int('milliseconds', 100, 3_600_000, 30_000)),
+  STOA_RECONCILE_MISSING_MS: opt(int('milliseconds', 0, 3_600_000, 15_000)),
+  STOA_RECONCILE_STALE_MS: opt(int('milliseconds', 1000, 86_400_000, 600_000)),
+  STOA_SHUTDOWN_TIMEOUT_MS: opt(int('milliseconds', 0, 3_600_000, 60_000)),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -120,6 +137,25 @@ export interface WorkerEnv {
   };
   readonly upload: { readonly maxBytes: number; readonly maxEntries: number };
   readonly rollout: { readonly timeoutMs: number };
+  readonly jobs: {
+    /** Redis key prefix of the queues (@stoa/jobs' JOB_QUEUE_PREFIX unless set). */
+    readonly prefix: string;
+    readonly buildConcurrency: number;
+    readonly rolloutConcurrency: number;
+    /** BullMQ lock of a running job (renewed at half-time while it runs; a dead worker's lock lapses). */
+    readonly lockMs: number;
+    /** How often workers look for jobs whose lock lapsed (stalled: their worker died). */
+    readonly stalledIntervalMs: number;
+  };
+  readonly reconcile: {
+    readonly intervalMs: number;
+    /** A non-final deployment this old whose job Redis does not have gets it again. */
+    readonly missingAfterMs: number;
+    /** A non-final deployment unchanged this long gets its job again even if Redis says it finished. */
+    readonly staleAfterMs: number;
+  };
+  /** How long SIGTERM waits for running jobs before it leaves them to another worker. */
+  readonly shutdownTimeoutMs: number;
 }
 
 export type ParseEnvResult = { ok: true; env: WorkerEnv } | { ok: false; errors: string[] };
@@ -167,6 +203,19 @@ export function parseEnv(source: Readonly<Record<string, string | undefined>>): 
       },
       upload: { maxBytes: e.STOA_UPLOAD_MAX_MB * MIB, maxEntries: e.STOA_UPLOAD_MAX_ENTRIES },
       rollout: { timeoutMs: e.STOA_ROLLOUT_TIMEOUT_MS },
+      jobs: {
+        prefix: e.STOA_QUEUE_PREFIX,
+        buildConcurrency: e.STOA_BUILD_CONCURRENCY,
+        rolloutConcurrency: e.STOA_ROLLOUT_CONCURRENCY,
+        lockMs: e.STOA_JOB_LOCK_MS,
+        stalledIntervalMs: e.STOA_JOB_STALLED_INTERVAL_MS,
+      },
+      reconcile: {
+        intervalMs: e.STOA_RECONCILE_INTERVAL_MS,
+        missingAfterMs: e.STOA_RECONCILE_MISSING_MS,
+        staleAfterMs: e.STOA_RECONCILE_STALE_MS,
+      },
+      shutdownTimeoutMs: e.STOA_SHUTDOWN_TIMEOUT_MS,
     },
   };
 }

@@ -4,6 +4,7 @@
 // asconfig.json and its transforms are ignored) and writes `bundle.zip` plus `result.json`
 // (`{ok: true, id}` or `{ok: false, error: {code, message, data}}`) into outDir. Progress goes to
 // stdout, one line at a time. The parent trusts none of it blindly: it re-opens the bundle.
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildBundle } from '@stoa/bundle/bundle';
@@ -15,7 +16,33 @@ export interface BuildChildResult {
   readonly error?: { readonly code: string; readonly message: string; readonly data?: unknown };
 }
 
+/** The parent's pid as the kernel sees it now (`process.ppid` is fixed at start); undefined off Linux. */
+function currentParent(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    // `pid (comm) state ppid …`; comm may contain spaces and parentheses, so parse after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number.isInteger(ppid) ? ppid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A worker killed mid-build (SIGKILL, the OOM killer) cannot stop us, and its job is retried
+ * elsewhere: this build is for nobody. Node has no parent-death signal, so watch for being
+ * re-parented and leave (prlimit exec's node, so the parent is the worker itself).
+ */
+function exitWhenOrphaned(): void {
+  const parent = process.ppid;
+  setInterval(() => {
+    const now = currentParent();
+    if (now !== undefined && now !== parent) process.exit(70);
+  }, 250).unref();
+}
+
 async function main(argv: readonly string[]): Promise<void> {
+  exitWhenOrphaned();
   const [projectDir, outDir, cacheDir] = argv;
   if (projectDir === undefined || outDir === undefined)
     throw new Error('usage: build-child <projectDir> <outDir> [cacheDir]');

@@ -61,4 +61,29 @@ describe('reconcileDeployments', () => {
     expect(report).toEqual({ checked: 3, requeued: [`deploy.build ${ids[0]}`, `deploy.rollout ${ids[1]}`] });
     expect(lines[1]).toBe(`deployment ${ids[1]} was rolling_out for 900 s without a job: deploy.rollout enqueued`);
   });
+
+  it('re-creates lost jobs early, but replaces finished ones only when the deployment is stale', async () => {
+    const listed: UnfinishedDeployment[] = [
+      { id: ids[0]!, status: 'building', updatedAt: new Date(NOW - 20_000) },
+      { id: ids[1]!, status: 'built', updatedAt: new Date(NOW - 30_000) },
+      { id: ids[2]!, status: 'queued', updatedAt: new Date(NOW - 400_000) },
+    ];
+    let asked: Date | undefined;
+    // ids[0]: Redis lost the job; ids[1]: its rollout failed in Redis but it is young; ids[2]: stale.
+    const queue = fakeQueue({ [`deploy.rollout ${ids[1]}`]: 'failed', [`deploy.build ${ids[2]}`]: 'completed' });
+    const report = await reconcileDeployments({
+      listUnfinished: (olderThan) => ((asked = olderThan), Promise.resolve(listed)),
+      queue,
+      staleAfterMs: 300_000,
+      missingAfterMs: 10_000,
+      now: () => NOW,
+    });
+    expect(asked?.toISOString()).toBe('2030-01-01T11:59:50.000Z');
+    expect(queue.calls.map((c) => [c.name, c.id, c.options?.replaceFinished ?? false])).toEqual([
+      ['deploy.build', ids[0], false],
+      ['deploy.rollout', ids[1], false],
+      ['deploy.build', ids[2], true],
+    ]);
+    expect(report.requeued).toEqual([`deploy.build ${ids[0]}`, `deploy.build ${ids[2]}`]);
+  });
 });

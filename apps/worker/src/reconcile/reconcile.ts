@@ -1,10 +1,17 @@
 // Postgres is the source of truth for deployments; Redis only carries the work. When Redis loses
 // its queues (a restart without persistence, a flush) or a worker dies between a job's end and
 // its database write, a deployment stays in a non-final state with no job to move it on. The
-// reconciler finds deployments that have not changed for a while and enqueues the job their
-// status calls for. Enqueueing is idempotent (job id = deployment id): a job that is still
-// waiting, delayed or running is left alone; a finished one (its database write was lost) is
-// replaced. The database query is injected (packages/db provides it).
+// reconciler enqueues the job the deployment's status calls for, by two rules:
+//
+// - missing: unchanged for `missingAfterMs` (short) → enqueue; a no-op when Redis still has the job
+//   in any state (job id = deployment id), so only lost jobs come back — fast recovery after a
+//   Redis restart;
+// - stale: unchanged for `staleAfterMs` (long) → enqueue with `replaceFinished`: a job that Redis
+//   remembers as completed or failed while Postgres says "not final" is stale (its database write
+//   was lost) and is replaced. Waiting, delayed and running jobs are always left alone.
+//
+// A deployment that crashes its worker every time is bounded by the build handler (it counts its
+// starts in `attempts`), not here. The database query is injected (see list-unfinished.ts).
 import type { JobName, JobQueue } from '@stoa/jobs';
 
 /** Non-final deployment statuses (prisma/schema.prisma `DeploymentStatus`). */
@@ -25,8 +32,10 @@ export interface ReconcileOptions {
   /** Non-final deployments last updated before `olderThan` (oldest first, bounded). */
   readonly listUnfinished: (olderThan: Date) => Promise<readonly UnfinishedDeployment[]>;
   readonly queue: Pick<JobQueue, 'enqueue'>;
-  /** How long a deployment may sit unchanged before it counts as stuck. */
+  /** How long a deployment may sit unchanged before a finished job of it counts as stale. */
   readonly staleAfterMs: number;
+  /** How long a deployment may sit unchanged before a missing job is re-created (default: staleAfterMs). */
+  readonly missingAfterMs?: number;
   readonly now?: () => number;
   readonly log?: (line: string) => void;
 }
@@ -39,11 +48,18 @@ export interface ReconcileReport {
 
 export async function reconcileDeployments(options: ReconcileOptions): Promise<ReconcileReport> {
   const now = (options.now ?? Date.now)();
-  const stuck = await options.listUnfinished(new Date(now - options.staleAfterMs));
+  const missingAfterMs = Math.min(options.missingAfterMs ?? options.staleAfterMs, options.staleAfterMs);
+  const staleBefore = now - options.staleAfterMs;
+  const stuck = await options.listUnfinished(new Date(now - missingAfterMs));
   const requeued: string[] = [];
   for (const deployment of stuck) {
     const name = jobForStatus(deployment.status);
-    const result = await options.queue.enqueue(name, { deploymentId: deployment.id }, { replaceFinished: true });
+    const stale = deployment.updatedAt.getTime() <= staleBefore;
+    const result = await options.queue.enqueue(
+      name,
+      { deploymentId: deployment.id },
+      stale ? { replaceFinished: true } : {},
+    );
     if (result.created) {
       requeued.push(`${name} ${deployment.id}`);
       const idle = Math.round((now - deployment.updatedAt.getTime()) / 1000);
