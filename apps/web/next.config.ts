@@ -9,6 +9,9 @@ import type { NextConfig } from 'next';
 // bundled): the generated client that @stoa/db compiles from source loads a WASM query compiler
 // through them.
 //
+// BullMQ loads its Lua scripts from files next to its own modules at run time, so it (and the
+// ioredis it drives) stays external too: bundled, those paths would point into `.next/`.
+//
 // @stoa/db locates files with `new URL('…', import.meta.url)` (its prisma.config.ts, for the
 // migration runner the portal never calls). Webpack would turn that into an asset reference that
 // Node's fileURLToPath refuses at import time, so URL parsing is off for that package's sources:
@@ -20,8 +23,8 @@ interface WebpackConfig {
 }
 
 const config: NextConfig = {
-  transpilePackages: ['@stoa/client', '@stoa/errors', '@stoa/db'],
-  serverExternalPackages: ['@prisma/client', '@prisma/adapter-pg', 'pg', 'prisma'],
+  transpilePackages: ['@stoa/client', '@stoa/errors', '@stoa/db', '@stoa/jobs'],
+  serverExternalPackages: ['@prisma/client', '@prisma/adapter-pg', 'pg', 'prisma', 'bullmq', 'ioredis'],
   reactStrictMode: true,
   poweredByHeader: false,
   webpack(webpackConfig: WebpackConfig) {

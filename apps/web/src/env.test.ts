@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, parseEnv } from './env';
+import { DEFAULT_DATABASE_URL, DEFAULT_QUEUE_PREFIX, DEFAULT_REDIS_URL, parseEnv } from './env';
 
 const SECRET = 's'.repeat(32);
 
@@ -12,6 +12,7 @@ describe('parseEnv', () => {
       redisUrl: DEFAULT_REDIS_URL,
       webPort: 3000,
       engineUrls: [],
+      queuePrefix: DEFAULT_QUEUE_PREFIX,
       nextAuthUrl: undefined,
       nextAuthSecretGenerated: true,
     });
@@ -29,6 +30,7 @@ describe('parseEnv', () => {
       NEXTAUTH_URL: 'https://portal.example.com',
       STOA_WEB_PORT: '8081',
       STOA_ENGINE_URLS: ' http://e1:8080 , ,https://e2.example.com ',
+      STOA_QUEUE_PREFIX: 'stoa-prod',
     });
     expect(env).toEqual({
       nodeEnv: 'production',
@@ -39,6 +41,7 @@ describe('parseEnv', () => {
       nextAuthUrl: 'https://portal.example.com',
       webPort: 8081,
       engineUrls: ['http://e1:8080', 'https://e2.example.com'],
+      queuePrefix: 'stoa-prod',
     });
   });
 
@@ -58,9 +61,10 @@ describe('parseEnv', () => {
         STOA_WEB_PORT: '70000',
         STOA_ENGINE_URLS: 'ftp://x',
         NEXTAUTH_URL: 'nope',
+        STOA_QUEUE_PREFIX: 'a:b',
       }),
     ).toThrow(
-      /DATABASE_URL[\s\S]*NEXTAUTH_URL[\s\S]*STOA_WEB_PORT[\s\S]*STOA_ENGINE_URLS: not an http\(s\) URL: ftp:\/\/x/,
+      /DATABASE_URL[\s\S]*NEXTAUTH_URL[\s\S]*STOA_WEB_PORT[\s\S]*STOA_ENGINE_URLS: not an http\(s\) URL: ftp:\/\/x[\s\S]*STOA_QUEUE_PREFIX/,
     );
   });
 });

@@ -14,12 +14,16 @@
  * - `NEXTAUTH_URL` is required in production: next-auth v4 builds its callback URLs from it and
  *   sign-in silently loops when it does not match the served origin (port included).
  * - `STOA_ENGINE_URLS` seeds the engine node list (comma-separated admin API base URLs).
+ * - `STOA_QUEUE_PREFIX` is the Redis key prefix of the job queues; it must be the worker's
+ *   (apps/worker reads the same variable, default `stoa-jobs`), or jobs land where nobody listens.
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/stoa';
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+/** @stoa/jobs' JOB_QUEUE_PREFIX (not imported: this module stays free of the queue library). */
+export const DEFAULT_QUEUE_PREFIX = 'stoa-jobs';
 
 /** Empty strings count as unset, so `X=` in a compose file means "default". */
 const unsetIfEmpty = (value: unknown): unknown =>
@@ -59,6 +63,13 @@ const envSchema = z
     NEXTAUTH_URL: z.preprocess(unsetIfEmpty, httpUrl.optional()),
     STOA_WEB_PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1).max(65535).default(3000)),
     STOA_ENGINE_URLS: z.preprocess(unsetIfEmpty, urlList.default([])),
+    STOA_QUEUE_PREFIX: z.preprocess(
+      unsetIfEmpty,
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 letters, digits, _ . or -')
+        .default(DEFAULT_QUEUE_PREFIX),
+    ),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -80,6 +91,8 @@ export interface WebEnv {
   readonly nextAuthUrl: string | undefined;
   readonly webPort: number;
   readonly engineUrls: readonly string[];
+  /** Redis key prefix of the job queues (the worker's STOA_QUEUE_PREFIX). */
+  readonly queuePrefix: string;
 }
 
 type EnvSource = Readonly<Record<string, string | undefined>>;
@@ -109,6 +122,7 @@ export function parseEnv(source: EnvSource): WebEnv {
     nextAuthUrl: env.NEXTAUTH_URL,
     webPort: env.STOA_WEB_PORT,
     engineUrls: env.STOA_ENGINE_URLS,
+    queuePrefix: env.STOA_QUEUE_PREFIX,
   };
 }
 

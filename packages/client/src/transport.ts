@@ -103,7 +103,10 @@ export class Transport {
     const init: RequestInit = { method: spec.method, headers };
     if (spec.bytes !== undefined) {
       headers['content-type'] = spec.bytes.contentType;
-      init.body = spec.bytes.data;
+      const data = spec.bytes.data;
+      // fetch takes views of ArrayBuffers only (the DOM typing refuses SharedArrayBuffer-backed
+      // ones): copy only in that rare case.
+      init.body = data.buffer instanceof ArrayBuffer ? (data as Uint8Array<ArrayBuffer>) : new Uint8Array(data);
     } else if (spec.body !== undefined) {
       headers['content-type'] = 'application/json';
       init.body = JSON.stringify(spec.body);

@@ -16,7 +16,7 @@ export default async function HomePage() {
   if (first !== undefined) redirect(`/orgs/${first.slug}`);
   return (
     <>
-      <OrgHeader userName={actor.name} />
+      <OrgHeader userName={actor.name} isAdmin={actor.isAdmin} />
       <main className="narrow" data-testid="welcome">
         <p>Welcome, {actor.name}. You are not in any organisation yet.</p>
         <CreateOrgForm />

@@ -9,7 +9,15 @@ import { useTRPC } from '../lib/trpc';
 const NEW_ORG = '+new';
 
 /** The portal's top bar: org switcher, the org's sections, the user and sign-out. */
-export function OrgHeader({ currentSlug, userName }: { currentSlug?: string; userName: string }) {
+export function OrgHeader({
+  currentSlug,
+  userName,
+  isAdmin = false,
+}: {
+  currentSlug?: string;
+  userName: string;
+  isAdmin?: boolean;
+}) {
   const trpc = useTRPC();
   const router = useRouter();
   const orgs = useQuery(trpc.org.listMine.queryOptions());
@@ -56,7 +64,15 @@ export function OrgHeader({ currentSlug, userName }: { currentSlug?: string; use
           <Link href={`/orgs/${currentSlug}/members`} data-testid="nav-members">
             Members
           </Link>
+          <Link href={`/orgs/${currentSlug}/tokens`} data-testid="nav-tokens">
+            Access tokens
+          </Link>
         </nav>
+      ) : null}
+      {isAdmin ? (
+        <Link href="/admin/nodes" data-testid="nav-admin">
+          Admin
+        </Link>
       ) : null}
       <span className="spacer" />
       <span className="muted" data-testid="current-user">

@@ -54,3 +54,79 @@ export const signUpInputSchema = z.object({
   password: passwordSchema,
 });
 export type SignUpInput = z.infer<typeof signUpInputSchema>;
+
+/**
+ * Repository URLs of git sources: a URL the worker's git fetch understands (`https`, `http`,
+ * `ssh`, `git`) with a host and a path, no query or fragment, and no password (a credential in
+ * the URL would be stored and shown). Which schemes and hosts a deployment really fetches from is
+ * the worker's allow-list (STOA_GIT_ALLOWED_SCHEMES, address checks); this is the shape only.
+ */
+export const REPO_URL_SCHEMES: readonly string[] = ['https', 'http', 'ssh', 'git'];
+
+export const repoUrlSchema = z
+  .string()
+  .trim()
+  .max(2048, 'at most 2048 characters')
+  .superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected a repository URL such as https://github.com/acme/todo.git' });
+      return;
+    }
+    const scheme = url.protocol.replace(/:$/, '');
+    const problem = !REPO_URL_SCHEMES.includes(scheme)
+      ? `the scheme must be one of ${REPO_URL_SCHEMES.join(', ')}`
+      : url.hostname === ''
+        ? 'the URL needs a host'
+        : url.password !== '' || ((scheme === 'https' || scheme === 'http') && url.username !== '')
+          ? 'credentials do not belong in the URL'
+          : url.search !== '' || url.hash !== ''
+            ? 'no query or fragment'
+            : url.pathname.replace(/\/+$/, '') === ''
+              ? 'the URL needs the repository path'
+              : undefined;
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+/** A branch name by git's ref rules (the common subset: no `..`, `@{`, `//`, leading `-`, `.lock`). */
+export const gitBranchSchema = z
+  .string()
+  .trim()
+  .min(1, 'required')
+  .max(255, 'at most 255 characters')
+  .regex(/^[A-Za-z0-9._/-]+$/, 'letters, digits, ".", "_", "-" and "/"')
+  .refine(
+    (b) => !/(^[-/.]|\/\/|\.\.|\/\.|\.lock$|\.lock\/|[/.]$)/.test(b),
+    'not a valid branch name (git check-ref-format)',
+  );
+
+export const tokenNameSchema = z.string().trim().min(1, 'required').max(100, 'at most 100 characters');
+
+/** Engine node admin API base URLs: http(s), no credentials, query or fragment; stored without a trailing "/". */
+export const nodeUrlSchema = z
+  .string()
+  .trim()
+  .max(2048, 'at most 2048 characters')
+  .transform((value, ctx) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      // reported below
+    }
+    const problem =
+      url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')
+        ? 'expected an http(s) URL'
+        : url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== ''
+          ? 'no credentials, query or fragment'
+          : undefined;
+    if (url === undefined || problem !== undefined) {
+      ctx.addIssue({ code: 'custom', message: problem ?? 'expected an http(s) URL' });
+      return z.NEVER;
+    }
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  });
+
+export const nodeNameSchema = z.string().trim().min(1, 'required').max(100, 'at most 100 characters');

@@ -7,6 +7,7 @@
  * - `orgProcedure(minRole)`: input `{ orgSlug }`; the caller's Membership of that org is loaded per
  *   request — none answers NOT_FOUND (an org you are not in does not exist for you), a role below
  *   `minRole` FORBIDDEN. `ctx.org` is the OrgActor the domain functions scope their queries by.
+ * - `adminProcedure`: a platform administrator (`User.isAdmin`, loaded per request), else FORBIDDEN.
  *
  * Domain functions throw AppError; one middleware maps it through ERROR_CODE_MAP (errors.ts).
  */
@@ -16,6 +17,7 @@ import { isAppError } from '@stoa/errors';
 import type { OrgRole } from '@stoa/db';
 import { orgSlugSchema } from '../../lib/validation';
 import { assertRole, loadActor, resolveOrgActor } from '../domain/access';
+import { assertPlatformAdmin } from '../domain/nodes';
 import type { TrpcContext } from './context';
 import { toTrpcError } from './errors';
 
@@ -66,3 +68,9 @@ export function orgProcedure(minRole: OrgRole) {
     return next({ ctx: { org } });
   });
 }
+
+/** A procedure of the platform's admin area (engine nodes), for platform administrators only. */
+export const adminProcedure = protectedProcedure.use(({ ctx, path, next }) => {
+  assertPlatformAdmin(ctx.actor, path);
+  return next();
+});

@@ -3,6 +3,7 @@
 // fails to compile (Record<ProcedurePath, …>) and fails the coverage test below.
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertDeployment } from '../../../test/deployment-fixtures';
 import { expectTrpcError, openPortal, type Caller, type Portal, type TestUser } from '../../../test/fixtures';
 import { listProcedurePaths, type ProcedurePath } from './root';
 
@@ -13,9 +14,14 @@ interface Fixture {
   readonly viewerA: TestUser;
   readonly ownerB: TestUser;
   readonly developerB: TestUser;
+  readonly aAppName: string;
   readonly bAppName: string;
   readonly bInvitationId: string;
   readonly bInvitationToken: string;
+  /** A live deployment of B's app (with a bundle: a rollback target). */
+  readonly bDeploymentId: string;
+  readonly bTokenId: string;
+  readonly bNodeId: string;
 }
 
 interface IsolationCase {
@@ -123,12 +129,113 @@ const CASES: Record<ProcedurePath, IsolationCase> = {
     ],
     codes: HIDDEN,
   },
+  'deployment.list': {
+    attempts: [
+      (c, fx) => c.deployment.list({ orgSlug: fx.b.slug, appName: fx.bAppName }),
+      (c, fx) => c.deployment.list({ orgSlug: fx.a.slug, appName: fx.bAppName }),
+    ],
+    codes: HIDDEN,
+    check: async (c, fx) => {
+      const ids = (await c.deployment.list({ orgSlug: fx.a.slug, appName: fx.aAppName })).map((d) => d.id);
+      expect(ids.length).toBeGreaterThan(0);
+      expect(ids).not.toContain(fx.bDeploymentId);
+    },
+  },
+  'deployment.get': {
+    attempts: [
+      (c, fx) => c.deployment.get({ orgSlug: fx.b.slug, deploymentId: fx.bDeploymentId }),
+      (c, fx) => c.deployment.get({ orgSlug: fx.a.slug, deploymentId: fx.bDeploymentId }),
+    ],
+    codes: HIDDEN,
+  },
+  'deployment.rollback': {
+    // B's deployment is a valid rollback target — for B. Through A it does not exist.
+    attempts: [
+      (c, fx) => c.deployment.rollback({ orgSlug: fx.b.slug, appName: fx.bAppName, deploymentId: fx.bDeploymentId }),
+      (c, fx) => c.deployment.rollback({ orgSlug: fx.a.slug, appName: fx.aAppName, deploymentId: fx.bDeploymentId }),
+      (c, fx) => c.deployment.rollback({ orgSlug: fx.a.slug, appName: fx.bAppName, deploymentId: fx.bDeploymentId }),
+    ],
+    codes: ['NOT_FOUND', 'FORBIDDEN'],
+  },
+  'gitSource.get': {
+    attempts: [
+      (c, fx) => c.gitSource.get({ orgSlug: fx.b.slug, appName: fx.bAppName }),
+      (c, fx) => c.gitSource.get({ orgSlug: fx.a.slug, appName: fx.bAppName }),
+    ],
+    codes: ['NOT_FOUND', 'FORBIDDEN'],
+    check: async (c, fx) => {
+      expect(await c.gitSource.get({ orgSlug: fx.a.slug, appName: fx.aAppName })).toBeNull();
+    },
+  },
+  'gitSource.set': {
+    attempts: [
+      (c, fx) =>
+        c.gitSource.set({
+          orgSlug: fx.b.slug,
+          appName: fx.bAppName,
+          repoUrl: 'https://evil.test/x.git',
+          branch: 'main',
+        }),
+      (c, fx) =>
+        c.gitSource.set({
+          orgSlug: fx.a.slug,
+          appName: fx.bAppName,
+          repoUrl: 'https://evil.test/x.git',
+          branch: 'main',
+        }),
+    ],
+    codes: ['NOT_FOUND', 'FORBIDDEN'],
+  },
+  'gitSource.rotateSecret': {
+    attempts: [
+      (c, fx) => c.gitSource.rotateSecret({ orgSlug: fx.b.slug, appName: fx.bAppName }),
+      (c, fx) => c.gitSource.rotateSecret({ orgSlug: fx.a.slug, appName: fx.bAppName }),
+    ],
+    codes: ['NOT_FOUND', 'FORBIDDEN'],
+  },
+  'token.list': {
+    attempts: [(c, fx) => c.token.list({ orgSlug: fx.b.slug })],
+    codes: HIDDEN,
+    check: async (c, fx) => {
+      const ids = (await c.token.list({ orgSlug: fx.a.slug })).map((t) => t.id);
+      expect(ids).not.toContain(fx.bTokenId);
+    },
+  },
+  'token.create': {
+    // A token for B would be a key to B.
+    attempts: [(c, fx) => c.token.create({ orgSlug: fx.b.slug, name: 'spy' })],
+    codes: HIDDEN,
+  },
+  'token.revoke': {
+    attempts: [
+      (c, fx) => c.token.revoke({ orgSlug: fx.b.slug, tokenId: fx.bTokenId }),
+      (c, fx) => c.token.revoke({ orgSlug: fx.a.slug, tokenId: fx.bTokenId }),
+    ],
+    codes: HIDDEN,
+  },
+  // Engine nodes belong to no org: only platform administrators reach them (no member of A is one).
+  'node.list': {
+    attempts: [(c) => c.node.list()],
+    codes: ['FORBIDDEN'],
+  },
+  'node.register': {
+    attempts: [(c) => c.node.register({ url: 'http://127.0.0.1:9/', name: 'rogue' })],
+    codes: ['FORBIDDEN'],
+  },
+  'node.remove': {
+    attempts: [(c, fx) => c.node.remove({ nodeId: fx.bNodeId })],
+    codes: ['FORBIDDEN'],
+  },
+  'node.check': {
+    attempts: [(c, fx) => c.node.check({ nodeId: fx.bNodeId })],
+    codes: ['FORBIDDEN'],
+  },
 };
 
 /** Procedures anyone may call; every other one must answer UNAUTHORIZED without a session. */
 const PUBLIC_PROCEDURES: readonly ProcedurePath[] = ['auth.signUp'];
 
-/** Everything of org B, read straight from the database. */
+/** Everything of org B, read straight from the database, the engine nodes, and the job counts. */
 async function snapshotOrgB(portal: Portal, orgId: string) {
   const db = portal.db;
   const [org, memberships, invitations, apps, audit] = await Promise.all([
@@ -138,7 +245,31 @@ async function snapshotOrgB(portal: Portal, orgId: string) {
     db.app.findMany({ where: { orgId }, orderBy: { id: 'asc' } }),
     db.auditLog.findMany({ where: { orgId }, orderBy: { id: 'asc' } }),
   ]);
-  return { org, memberships, invitations, apps, audit };
+  const [deployments, gitSources, tokens, uploads, bundles, nodes, platformAudit, jobs] = await Promise.all([
+    db.deployment.findMany({ where: { app: { orgId } }, orderBy: { id: 'asc' } }),
+    db.gitSource.findMany({ where: { app: { orgId } }, orderBy: { id: 'asc' } }),
+    db.portalAccessToken.findMany({ where: { orgId }, orderBy: { id: 'asc' } }),
+    db.sourceUpload.findMany({ where: { orgId }, select: { id: true, size: true }, orderBy: { id: 'asc' } }),
+    db.bundle.findMany({ where: { orgId }, select: { id: true }, orderBy: { id: 'asc' } }),
+    db.engineNode.findMany({ orderBy: { id: 'asc' } }),
+    db.auditLog.count({ where: { orgId: null, action: { startsWith: 'node.' } } }),
+    portal.queue.queueOf('deploy.build').getJobCounts(),
+  ]);
+  return {
+    org,
+    memberships,
+    invitations,
+    apps,
+    audit,
+    deployments,
+    gitSources,
+    tokens,
+    uploads,
+    bundles,
+    nodes,
+    platformAudit,
+    jobs,
+  };
 }
 
 function procedureAt(caller: Caller, path: string): (input?: unknown) => Promise<unknown> {
@@ -164,9 +295,21 @@ describe('tenant isolation', () => {
     const b = await portal.createOrg(ownerB, 'org-b');
     await portal.addMember(a, ownerA, viewerA, 'viewer');
     await portal.addMember(b, ownerB, developerB, 'developer');
-    await portal.as(ownerA).app.create({ orgSlug: a.slug, name: 'a-app' });
+    const aAppName = 'a-app';
+    const aApp = await portal.as(ownerA).app.create({ orgSlug: a.slug, name: aAppName });
+    await insertDeployment(portal.db, aApp.id, 'live', { createdById: ownerA.id });
     const bAppName = 'b-only-app';
-    await portal.as(ownerB).app.create({ orgSlug: b.slug, name: bAppName });
+    const bApp = await portal.as(ownerB).app.create({ orgSlug: b.slug, name: bAppName });
+    await insertDeployment(portal.db, bApp.id, 'superseded', { createdById: ownerB.id });
+    const bLive = await insertDeployment(portal.db, bApp.id, 'live', { createdById: developerB.id });
+    await portal.as(ownerB).gitSource.set({
+      orgSlug: b.slug,
+      appName: bAppName,
+      repoUrl: 'https://git.example.test/b/app.git',
+      branch: 'main',
+    });
+    const bToken = await portal.as(developerB).token.create({ orgSlug: b.slug, name: 'b-ci' });
+    const node = await portal.db.engineNode.create({ data: { url: 'http://127.0.0.1:9', name: 'node-b' } });
     const pending = await portal
       .as(ownerB)
       .invitation.create({ orgSlug: b.slug, email: 'pending-b@example.test', role: 'admin' });
@@ -177,9 +320,13 @@ describe('tenant isolation', () => {
       viewerA,
       ownerB,
       developerB,
+      aAppName,
       bAppName,
       bInvitationId: pending.invitation.id,
       bInvitationToken: pending.token,
+      bDeploymentId: bLive.id,
+      bTokenId: bToken.accessToken.id,
+      bNodeId: node.id,
     };
   });
 
@@ -218,7 +365,14 @@ describe('tenant isolation', () => {
         userId: fx.ownerB.id,
         role: 'viewer',
         name: fx.bAppName,
+        appName: fx.bAppName,
         token: 'x'.repeat(20),
+        deploymentId: fx.bDeploymentId,
+        repoUrl: 'https://evil.test/x.git',
+        branch: 'main',
+        tokenId: fx.bTokenId,
+        nodeId: fx.bNodeId,
+        url: 'http://127.0.0.1:9',
       };
       await expectTrpcError(procedureAt(portal.anonymous, path)(input), 'UNAUTHORIZED');
     }

@@ -2,9 +2,13 @@ import type { AnyTRPCProcedure, inferRouterInputs, inferRouterOutputs } from '@t
 import { createCallerFactory, router } from './init';
 import { appsRouter } from './routers/app';
 import { authRouter } from './routers/auth';
+import { deploymentRouter } from './routers/deployment';
+import { gitSourceRouter } from './routers/git-source';
 import { invitationRouter } from './routers/invitation';
 import { memberRouter } from './routers/member';
+import { nodeRouter } from './routers/node';
 import { orgRouter } from './routers/org';
+import { tokenRouter } from './routers/token';
 
 /** The portal's API, served at /api/trpc. Procedures are thin: parse input, call a domain function. */
 export const appRouter = router({
@@ -13,6 +17,10 @@ export const appRouter = router({
   member: memberRouter,
   invitation: invitationRouter,
   app: appsRouter,
+  deployment: deploymentRouter,
+  gitSource: gitSourceRouter,
+  token: tokenRouter,
+  node: nodeRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -19,7 +19,7 @@ export default async function OrgLayout({
   const actor = await requireActor(`/orgs/${slug}`);
   return (
     <>
-      <OrgHeader currentSlug={slug} userName={actor.name} />
+      <OrgHeader currentSlug={slug} userName={actor.name} isAdmin={actor.isAdmin} />
       <main>{children}</main>
     </>
   );

@@ -1,0 +1,5 @@
+import { NodesView } from '../../../components/nodes-view';
+
+export default function NodesPage() {
+  return <NodesView />;
+}
