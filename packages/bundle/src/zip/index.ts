@@ -1,0 +1,2 @@
+export { inflateZipEntry, listZipEntries, ZipRejectedError } from './read-zip.js';
+export type { ListZipOptions, ZipEntry } from './read-zip.js';
