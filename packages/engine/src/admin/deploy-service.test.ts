@@ -85,6 +85,7 @@ describe('deploy service', () => {
 
     expect((await admin.putBundle(caller, v1.id, v1.bytes)).created).toBe(true);
     expect((await admin.putBundle(caller, v1.id, v1.bytes)).created).toBe(false);
+    expect(await admin.getBundle(caller, v1.id)).toMatchObject({ id: v1.id, bytes: v1.bytes.length, created: false });
     await expect(admin.putBundle(caller, v2.id, v1.bytes)).rejects.toMatchObject({ code: 'CONFLICT' });
     await expect(admin.deploy(caller, 'acme', 'notes', { bundle: v2.id, dryRun: false })).rejects.toMatchObject({
       code: 'NOT_FOUND',

@@ -70,7 +70,8 @@ export function createDeployService(options: DeployServiceOptions): DeployServic
   const { core, store, box, logger, folderApps } = options;
   const now = options.now ?? Date.now;
   const startedAt = now();
-  const opened = new Map<string, VerifiedBundle>();
+  /** Opened bundles with their zip's size (so GET /bundles/{id} reads nothing a second time). */
+  const opened = new Map<string, { readonly bundle: VerifiedBundle; readonly size: number }>();
   const tails = new Map<string, Promise<unknown>>();
 
   /** One admin operation per app at a time: each reads and rewrites the app's record. */
@@ -84,7 +85,9 @@ export function createDeployService(options: DeployServiceOptions): DeployServic
     return run;
   };
 
-  const openStored = async (id: string): Promise<VerifiedBundle> => {
+  const openStored = async (id: string): Promise<VerifiedBundle> => (await openStoredSized(id)).bundle;
+
+  const openStoredSized = async (id: string): Promise<{ bundle: VerifiedBundle; size: number }> => {
     const hit = opened.get(id);
     if (hit !== undefined) return hit;
     const bytes = await store.getBundle(id);
@@ -94,13 +97,13 @@ export function createDeployService(options: DeployServiceOptions): DeployServic
       });
     }
     const bundle = openBundle(bytes, { expectedId: id });
-    remember(bundle);
-    return bundle;
+    remember(bundle, bytes.length);
+    return { bundle, size: bytes.length };
   };
 
-  const remember = (bundle: VerifiedBundle): void => {
+  const remember = (bundle: VerifiedBundle, size: number): void => {
     opened.delete(bundle.id);
-    opened.set(bundle.id, bundle);
+    opened.set(bundle.id, { bundle, size });
     if (opened.size > OPENED_CACHE_SIZE) opened.delete(opened.keys().next().value!);
   };
 
@@ -214,15 +217,14 @@ export function createDeployService(options: DeployServiceOptions): DeployServic
     async putBundle(_caller, id, bytes) {
       const bundle = openBundle(bytes, { expectedId: id });
       const created = await store.putBundle(id, bytes);
-      remember(bundle);
+      remember(bundle, bytes.length);
       logger.info({ bundle: id, bytes: bytes.length, created, app: bundle.manifest.name }, 'bundle uploaded');
       return { id, bytes: bytes.length, manifest: bundle.manifest, created } satisfies BundleInfo;
     },
 
     async getBundle(_caller, id) {
-      const bundle = await openStored(id);
-      const bytes = (await store.getBundle(id))?.length ?? 0;
-      return { id, bytes, manifest: bundle.manifest, created: false };
+      const { bundle, size } = await openStoredSized(id);
+      return { id, bytes: size, manifest: bundle.manifest, created: false };
     },
 
     deploy(caller, owner, name, input) {
