@@ -55,15 +55,11 @@ function ensureAdminKeys() {
   const publicKey = join(dir, 'admin.pub.jwk');
   if (!existsSync(privateKey) || !existsSync(publicKey)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    runStep(
-      'stoa keygen',
-      process.execPath,
-      [join(root, 'packages/cli/bin/stoa.js'), 'keygen', privateKey, '--public', publicKey],
-      {
-        ...env,
-        NO_COLOR: '1',
-      },
-    );
+    // From the CLI's sources (tsx), not dist/: the same command, without depending on a build.
+    runStep('stoa keygen', tsx, ['packages/cli/src/main.ts', 'keygen', privateKey, '--public', publicKey], {
+      ...env,
+      NO_COLOR: '1',
+    });
   }
   return { privateKey, publicKey };
 }

@@ -9,10 +9,11 @@
 //    engine nodes with a health check.
 // 3. a real deploy: the deploy worker and an engine node as child processes; examples/todo zipped
 //    and uploaded in the browser; the xterm terminal follows the build and rollout to "live", and
-//    the engine serves the app.
+//    the engine serves the app; then `stoa deploy --portal` with a portal access token (a new
+//    field, followed to live by the CLI); a broken schema uploaded in the browser fails with
+//    schema/todo.vsql:line:col in the terminal; a rollback in the browser to the first version.
 // Screenshots: apps/web/.test-results/screenshots/.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -22,22 +23,29 @@ import { createTestDatabase, type TestDatabase } from '@stoa/db/testing';
 import { createJobQueue, deployLogKeys, JOB_NAMES, type DeployLogEventInput, type JobQueue } from '@stoa/jobs';
 import { zipSync } from 'fflate';
 import { Redis } from 'ioredis';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhookBody } from '../src/server/domain/webhooks';
-import { REPO_ROOT, startEngineChild, startWorkerChild, zipProjectCopy, type Child } from './setup-deploy-children';
-import { buildPortal, findFreePort, startPortal, WEB_DIR, type RunningPortal } from './setup-web';
-
-const SCREENSHOTS = join(WEB_DIR, '.test-results', 'screenshots');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+import {
+  copyProject,
+  REPO_ROOT,
+  runStoaCli,
+  startEngineChild,
+  startWorkerChild,
+  zipProjectCopy,
+  type Child,
+} from './setup-deploy-children';
+import { checkNpmStart } from './npm-start-check';
+import {
+  CHROMIUM_ARGS,
+  createOrgWithApp,
+  shoot,
+  signUpAndIn,
+  terminalText,
+  uploadArchive,
+  waitForLogResult,
+} from './portal-page';
+import { buildPortal, findFreePort, startPortal, type RunningPortal } from './setup-web';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const QUEUE_PREFIX = `stoa-web-e2e-${randomBytes(4).toString('hex')}`;
@@ -52,7 +60,6 @@ describe('portal in a browser', () => {
   let buildMs = 0;
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     // Both at once; allSettled so a failed build still leaves `database` set for afterAll to drop.
     const [db, build] = await Promise.allSettled([createTestDatabase(), buildPortal()]);
     if (db.status === 'rejected') throw db.reason;
@@ -85,10 +92,6 @@ describe('portal in a browser', () => {
     await database?.drop();
   });
 
-  async function shoot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  }
-
   it('sends signed-out visitors to the sign-in page', async () => {
     const res = await fetch(`${portal!.origin}/orgs/anything`, { redirect: 'manual' });
     expect(res.status).toBeGreaterThanOrEqual(300);
@@ -96,38 +99,12 @@ describe('portal in a browser', () => {
     expect(res.headers.get('location')).toContain('/signin?callbackUrl=%2Forgs%2Fanything');
   });
 
-  /** Signs up and signs in through the pages; ends on the page sign-in leads to. */
-  async function signUpAndIn(page: Page, name: string, email: string, password: string, shots: boolean) {
-    await page.goto('/signup');
-    await page.getByTestId('signup-name').fill(name);
-    await page.getByTestId('signup-email').fill(email);
-    await page.getByTestId('signup-password').fill(password);
-    if (shots) await shoot(page, '01-sign-up');
-    await page.getByTestId('signup-submit').click();
-    await page.getByTestId('signup-done').waitFor();
-    expect(new URL(page.url()).pathname).toBe('/signin');
-    expect(await page.getByTestId('signin-email').inputValue()).toBe(email);
-
-    if (shots) {
-      // A wrong password says only that the pair is wrong.
-      await page.getByTestId('signin-password').fill('not-the-password');
-      await page.getByTestId('signin-submit').click();
-      await expect.poll(() => page.getByTestId('signin-error').textContent()).toBe('Email or password is incorrect.');
-      await shoot(page, '02-sign-in-failed');
-    }
-
-    await page.getByTestId('signin-password').fill(password);
-    await page.getByTestId('signin-submit').click();
-    await page.getByTestId('create-org-form').waitFor();
-    await expect.poll(() => new URL(page.url()).pathname).toBe('/');
-  }
-
   it('sign up → sign in → create org → create app → invite a member', async () => {
     expect(buildMs).toBeGreaterThan(0);
     const context = await browser!.newContext({ baseURL: portal!.origin, viewport: { width: 1200, height: 800 } });
     const page = await context.newPage();
     const email = `e2e-${randomBytes(4).toString('hex')}@example.test`;
-    await signUpAndIn(page, 'Erin Example', email, 'e2e-password-123', true);
+    await signUpAndIn(page, { name: 'Erin Example', email, password: 'e2e-password-123' }, true);
     await shoot(page, '03-no-org-yet');
 
     const slug = `e2e-${randomBytes(3).toString('hex')}`;
@@ -149,7 +126,7 @@ describe('portal in a browser', () => {
     await page.getByTestId('app-row-todo').getByRole('link', { name: 'todo' }).click();
     await page.getByTestId('app-page').waitFor();
     expect(await page.getByTestId('app-engine-path').textContent()).toBe(`${slug}/todo`);
-    expect(await page.getByTestId('deployments-empty').isVisible()).toBe(true);
+    await page.getByTestId('deployments-empty').waitFor();
     await shoot(page, '05-app-page');
 
     // Invite a developer: the token is shown once, the invitation is listed.
@@ -171,7 +148,7 @@ describe('portal in a browser', () => {
       viewport: { width: 1200, height: 800 },
     });
     const invitee = await inviteeContext.newPage();
-    await signUpAndIn(invitee, 'Dev Eloper', inviteeEmail, 'e2e-password-456', false);
+    await signUpAndIn(invitee, { name: 'Dev Eloper', email: inviteeEmail, password: 'e2e-password-456' });
     await invitee.goto(`/invite#${token}`);
     await expect.poll(() => invitee.getByTestId('invitation-token').inputValue()).toBe(token);
     await invitee.getByTestId('accept-invitation-submit').click();
@@ -202,31 +179,21 @@ describe('portal in a browser', () => {
     await redis!.multi().rpush(keys.list, json).publish(keys.channel, json).exec();
   }
 
-  async function terminalText(page: Page): Promise<string> {
-    return (await page.getByTestId('deploy-terminal').locator('.xterm-rows').innerText()).replace(/\u00a0/g, ' ');
-  }
-
   it('deploys: upload with progress, live log in the terminal, rollback, git webhook, tokens, nodes', async () => {
     const db = database!.db;
     const origin = portal!.origin;
     const context = await browser!.newContext({ baseURL: origin, viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const email = `e2e-deploy-${randomBytes(4).toString('hex')}@example.test`;
-    await signUpAndIn(page, 'Dee Ployer', email, 'e2e-password-789', false);
+    await signUpAndIn(page, { name: 'Dee Ployer', email, password: 'e2e-password-789' });
     const slug = `e2e-d-${randomBytes(3).toString('hex')}`;
-    await page.getByTestId('org-name-input').fill('Deploy Org');
-    await page.getByTestId('org-slug-input').fill(slug);
-    await page.getByTestId('create-org-submit').click();
-    await page.getByTestId('app-name-input').fill('todo');
-    await page.getByTestId('create-app-submit').click();
-    await page.getByTestId('app-row-todo').getByRole('link', { name: 'todo' }).click();
+    await createOrgWithApp(page, { name: 'Deploy Org', slug }, 'todo');
     await page.getByTestId('deployments-empty').waitFor();
     expect(await page.getByTestId('git-source-empty').isVisible()).toBe(true);
 
     // Upload: a .zip through the form, with progress, answered by a queued row and its log panel.
     const zip = Buffer.from(zipSync({ 'todo/stoa.json': new TextEncoder().encode('{"name":"todo"}') }));
-    await page.getByTestId('upload-file').setInputFiles({ name: 'todo.zip', mimeType: 'application/zip', buffer: zip });
-    await page.getByTestId('upload-submit').click();
+    await uploadArchive(page, 'todo.zip', zip);
     await page.getByTestId('deployments-table').waitFor();
     const deployment = await db.deployment.findFirstOrThrow({
       where: { app: { name: 'todo', org: { slug } } },
@@ -386,6 +353,25 @@ describe('portal in a browser', () => {
     });
     for (const name of JOB_NAMES) await queue!.queueOf(name).obliterate({ force: true });
   });
+  /** The id of the app's deployment that is not one of `known`, once it exists. */
+  async function waitForNewDeployment(slug: string, known: readonly string[]): Promise<string> {
+    let id: string | undefined;
+    await expect
+      .poll(
+        async () => {
+          const row = await database!.db.deployment.findFirst({
+            where: { app: { org: { slug } }, id: { notIn: [...known] } },
+            select: { id: true },
+          });
+          id = row?.id;
+          return id;
+        },
+        { timeout: 10_000 },
+      )
+      .toBeDefined();
+    return id!;
+  }
+
   it('a real deploy: worker + engine children, examples/todo uploaded, the terminal reaches live', async () => {
     const db = database!.db;
     const pair = await generateAdminKeyPair();
@@ -404,20 +390,13 @@ describe('portal in a browser', () => {
       children.push(worker);
 
       const page = await context.newPage();
-      await signUpAndIn(
-        page,
-        'Rea Ldeploy',
-        `e2e-real-${randomBytes(4).toString('hex')}@example.test`,
-        'pw-real-1234',
-        false,
-      );
+      await signUpAndIn(page, {
+        name: 'Rea Ldeploy',
+        email: `e2e-real-${randomBytes(4).toString('hex')}@example.test`,
+        password: 'pw-real-1234',
+      });
       const slug = `e2e-r-${randomBytes(3).toString('hex')}`;
-      await page.getByTestId('org-name-input').fill('Real Org');
-      await page.getByTestId('org-slug-input').fill(slug);
-      await page.getByTestId('create-org-submit').click();
-      await page.getByTestId('app-name-input').fill('todo');
-      await page.getByTestId('create-app-submit').click();
-      await page.getByTestId('app-row-todo').getByRole('link', { name: 'todo' }).click();
+      await createOrgWithApp(page, { name: 'Real Org', slug }, 'todo');
       await page.getByTestId('deployments-empty').waitFor();
 
       const zip = zipProjectCopy(join(REPO_ROOT, 'examples/todo'), 'todo');
@@ -456,9 +435,86 @@ describe('portal in a browser', () => {
       const served = await createClient({ baseUrl: engine.url, timeoutMs: 10_000 }).app(slug, 'todo').openapi();
       expect(served.ok).toBe(true);
       console.info(`real deploy: upload → live in ${ms} ms`);
+
+      // `stoa deploy` through the portal with a portal access token: a compatible change (a new
+      // field), built by the worker, followed by the CLI to live.
+      await page.getByTestId('nav-tokens').click();
+      await page.getByTestId('token-name').fill('laptop');
+      await page.getByTestId('create-token-submit').click();
+      const token = (await page.getByTestId('token-value').innerText()).trim();
+      const withMood = copyProject(join(REPO_ROOT, 'examples/todo'), (path, text) =>
+        path === 'schema/todo.vsql'
+          ? text.replace('Assignee varchar(100),', 'Assignee varchar(100),\n        Mood varchar(20),')
+          : text,
+      );
+      let cli: Awaited<ReturnType<typeof runStoaCli>>;
+      try {
+        cli = await runStoaCli(['deploy', withMood.dir, '--portal', portal!.origin, '--org', slug], {
+          STOA_PORTAL_TOKEN: token,
+        });
+      } finally {
+        withMood.cleanup();
+      }
+      expect(
+        cli.code,
+        `stoa deploy failed:\n${cli.stdout}\n${cli.stderr}\nworker:\n${worker.output().slice(-3000)}`,
+      ).toBe(0);
+      expect(cli.stdout).toContain(`live ${slug}/todo: deployment`);
+      expect(cli.stdout).toMatch(/» build/);
+      expect(cli.stdout + cli.stderr).not.toContain(token);
+      const viaCli = await db.deployment.findFirstOrThrow({ where: { app: { org: { slug } }, source: 'cli' } });
+      expect(viaCli).toMatchObject({ status: 'live' });
+      expect(viaCli.schemaDiff).toContain('todo.Task.Mood');
+      const client = createClient({ baseUrl: engine.url, timeoutMs: 10_000 }).app(slug, 'todo');
+      expect(JSON.stringify(await client.openapi())).toContain('Mood');
+
+      // A broken schema, uploaded in the browser: the build fails and the terminal shows where.
+      await page.getByTestId('nav-apps').click();
+      await page.getByTestId('app-row-todo').getByRole('link', { name: 'todo' }).click();
+      await page.getByTestId('deployments-table').waitFor();
+      const broken = zipProjectCopy(join(REPO_ROOT, 'examples/todo'), 'todo', (path, text) =>
+        path === 'schema/todo.vsql' ? text.replace('Priority int32 NOT NULL,', 'Priority int32 NOT NULL') : text,
+      );
+      await uploadArchive(page, 'broken.zip', broken);
+      const failed = await waitForNewDeployment(slug, [deployment.id, viaCli.id]);
+      expect(await waitForLogResult(page, failed, () => `worker:\n${worker.output().slice(-4000)}`)).toBe('failed');
+      await expect.poll(() => terminalText(page), { timeout: 8_000 }).toMatch(/schema\/todo\.vsql:16:\d+/);
+      expect(await db.deployment.findUniqueOrThrow({ where: { id: failed } })).toMatchObject({ status: 'failed' });
+      await expect
+        .poll(() => page.getByTestId(`deployment-status-${failed}`).innerText(), { timeout: 8_000 })
+        .toContain('failed');
+      await shoot(page, '14-broken-schema');
+      // The live version did not change.
+      expect(JSON.stringify(await client.openapi())).toContain('Mood');
+
+      // Rollback in the browser to the first version (superseded by the CLI's): it drops the field
+      // the CLI's version added, so the worker re-activates it with the engine's rollback.
+      await page.getByTestId(`rollback-${deployment.id}`).click();
+      const rolledBack = await waitForNewDeployment(slug, [deployment.id, viaCli.id, failed]);
+      expect(await waitForLogResult(page, rolledBack, () => `worker:\n${worker.output().slice(-4000)}`)).toBe('live');
+      // xterm renders on animation frames (the result badge can come first) and wraps at 110 columns.
+      await expect
+        .poll(async () => (await terminalText(page)).replace(/\n/g, ''), { timeout: 8_000 })
+        .toContain('rolling back (data kept, hidden)');
+      expect(await db.deployment.findUniqueOrThrow({ where: { id: rolledBack } })).toMatchObject({
+        status: 'live',
+        source: 'rollback',
+        bundleId: deployment.bundleId,
+      });
+      expect(await db.deployment.findUniqueOrThrow({ where: { id: viaCli.id } })).toMatchObject({
+        status: 'superseded',
+      });
+      const afterRollback = JSON.stringify(await client.openapi());
+      expect(afterRollback).toContain('todo.Task');
+      expect(afterRollback).not.toContain('Mood');
+      await shoot(page, '15-rolled-back');
     } finally {
       await context.close();
       for (const child of children.reverse()) await child.stop();
     }
-  }, 180_000);
+  }, 300_000);
+
+  it('npm start: engine + worker + portal from one command, used as its banner says, stopped by Ctrl-C', async () => {
+    await checkNpmStart(browser!);
+  }, 240_000);
 });

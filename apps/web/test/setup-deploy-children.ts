@@ -4,7 +4,7 @@
 // because only env.ts and test setup files may read process.env: the children get the caller's
 // environment minus STOA_* and the database/queue settings, plus the test's own.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { zipSync } from 'fflate';
@@ -13,7 +13,7 @@ import { findFreePort, WEB_DIR } from './setup-web';
 export const REPO_ROOT = join(WEB_DIR, '../..');
 const DROPPED = /^(NODE_ENV|DATABASE_URL|REDIS_URL|STOA_.*|NEXTAUTH_.*)$/;
 
-function childEnv(overrides: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+export function childEnv(overrides: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined && !DROPPED.test(key)) env[key] = value;
@@ -82,14 +82,20 @@ export async function startEngineChild(adminPublicKey: object): Promise<Child & 
   }
 }
 
-/** The deploy worker (`apps/worker/src/main.ts`) on the given database, Redis queue prefix and engines. */
-export function startWorkerChild(options: {
-  databaseUrl: string;
-  redisUrl: string;
-  queuePrefix: string;
-  adminPrivateKey: object;
-  engineUrls: readonly string[];
-}): Child {
+/**
+ * The deploy worker (`apps/worker/src/main.ts`) on the given database, Redis queue prefix and engines.
+ * `extraEnv` is added last (e.g. STOA_GIT_ALLOWED_SCHEMES=file for a local bare repository).
+ */
+export function startWorkerChild(
+  options: {
+    databaseUrl: string;
+    redisUrl: string;
+    queuePrefix: string;
+    adminPrivateKey: object;
+    engineUrls: readonly string[];
+  },
+  extraEnv: Readonly<Record<string, string>> = {},
+): Child {
   const work = mkdtempSync(join(tmpdir(), 'stoa-web-worker-'));
   const run = runChild(
     'apps/worker/src/main.ts',
@@ -102,28 +108,69 @@ export function startWorkerChild(options: {
       STOA_BUILD_CACHE_DIR: join(work, 'asc-cache'),
       STOA_LOG_LEVEL: 'info',
       TMPDIR: work,
+      ...extraEnv,
     },
     () => rmSync(work, { recursive: true, force: true }),
   );
   return { output: run.output, stop: run.stop };
 }
 
-/** A zip of a copy of `dir` (without its `.stoa/` folder) under `<name>/`, as a user would upload it. */
-export function zipProjectCopy(dir: string, name: string): Buffer {
+/** Rewrites a project file's text on its way into a copy (`schema/todo.vsql` → a changed schema). */
+export type ProjectEdit = (relativePath: string, text: string) => string;
+
+/** A copy of the project `dir` (without its `.stoa/` folder) in a temp folder, each file through `edit`. */
+export function copyProject(dir: string, edit?: ProjectEdit): { dir: string; cleanup: () => void } {
   const copy = mkdtempSync(join(tmpdir(), 'stoa-web-project-'));
+  cpSync(dir, copy, { recursive: true, filter: (path) => !relative(dir, path).split('/').includes('.stoa') });
+  if (edit !== undefined) {
+    for (const path of listFiles(copy)) {
+      const rel = relative(copy, path);
+      const text = readFileSync(path, 'utf8');
+      const edited = edit(rel, text);
+      if (edited !== text) writeFileSync(path, edited);
+    }
+  }
+  return { dir: copy, cleanup: () => rmSync(copy, { recursive: true, force: true }) };
+}
+
+function listFiles(at: string): string[] {
+  return readdirSync(at).flatMap((entry) => {
+    const path = join(at, entry);
+    return statSync(path).isDirectory() ? listFiles(path) : [path];
+  });
+}
+
+/** A zip of a copy of `dir` (without its `.stoa/` folder) under `<name>/`, as a user would upload it. */
+export function zipProjectCopy(dir: string, name: string, edit?: ProjectEdit): Buffer {
+  const copy = copyProject(dir, edit);
   try {
-    cpSync(dir, copy, { recursive: true, filter: (path) => !relative(dir, path).split('/').includes('.stoa') });
     const files: Record<string, Uint8Array> = {};
-    const walk = (at: string): void => {
-      for (const entry of readdirSync(at)) {
-        const path = join(at, entry);
-        if (statSync(path).isDirectory()) walk(path);
-        else files[`${name}/${relative(copy, path)}`] = readFileSync(path);
-      }
-    };
-    walk(copy);
+    for (const path of listFiles(copy.dir)) files[`${name}/${relative(copy.dir, path)}`] = readFileSync(path);
     return Buffer.from(zipSync(files));
   } finally {
-    rmSync(copy, { recursive: true, force: true });
+    copy.cleanup();
   }
+}
+
+/**
+ * Runs `stoa` from its sources (`node --import tsx packages/cli/src/main.ts`, not dist/, which
+ * another test rebuilds) with the caller's environment minus STOA_*, plus `env`, to its exit.
+ */
+export function runStoaCli(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', ...args], {
+      cwd: REPO_ROOT,
+      env: childEnv({ NO_COLOR: '1', ...env }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }

@@ -13,7 +13,7 @@ import { AppError, isAppError } from '@stoa/errors';
 import type { Command } from 'commander';
 import { checkAdminUrl } from './args.js';
 import type { CommandContext } from './context.js';
-import { UsageError, fromClientError } from './errors.js';
+import { UsageError, fromClientError, type Peer } from './errors.js';
 
 export interface AdminOptions {
   readonly url?: string;
@@ -96,7 +96,7 @@ export async function openAdminClient(ctx: CommandContext, options: AdminOptions
 }
 
 /** The value, or a CliFailure (exit 4 for 401/403, 5 when unreachable, else 1). */
-export function requireOk<T>(result: Result<T>, action: string): T {
+export function requireOk<T>(result: Result<T>, action: string, peer: Peer = 'engine'): T {
   if (result.ok) return result.value;
-  throw fromClientError(result.error, action);
+  throw fromClientError(result.error, action, peer);
 }

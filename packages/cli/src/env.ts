@@ -14,6 +14,12 @@ const envSchema = z.object({
   STOA_ADMIN_KEY_FILE: optionalString,
   /** Default for `stoa deploy --owner` (else `local`). */
   STOA_OWNER: optionalString,
+  /** Default for `stoa deploy --portal`: the portal URL (deploys go through the control plane). */
+  STOA_PORTAL_URL: optionalString,
+  /** The portal access token (`stoa_pat_…`) for `stoa deploy --portal`; only from the environment. */
+  STOA_PORTAL_TOKEN: optionalString,
+  /** Default for `stoa deploy --org`: the org's slug in the portal. */
+  STOA_ORG: optionalString,
   /** https://no-color.org: any non-empty value turns colors off. */
   NO_COLOR: optionalString,
   /** `dumb` terminals get no colors and no spinner. */
@@ -27,6 +33,9 @@ export interface CliEnv {
   readonly adminUrl: string | undefined;
   readonly adminKeyFile: string | undefined;
   readonly owner: string | undefined;
+  readonly portalUrl: string | undefined;
+  readonly portalToken: string | undefined;
+  readonly org: string | undefined;
   readonly noColor: boolean;
   readonly dumbTerminal: boolean;
   readonly user: string | undefined;
@@ -40,6 +49,9 @@ export function parseCliEnv(env: Readonly<Record<string, string | undefined>>): 
     adminUrl: e.STOA_ADMIN_URL,
     adminKeyFile: e.STOA_ADMIN_KEY_FILE,
     owner: e.STOA_OWNER,
+    portalUrl: e.STOA_PORTAL_URL,
+    portalToken: e.STOA_PORTAL_TOKEN,
+    org: e.STOA_ORG,
     noColor: e.NO_COLOR !== undefined,
     dumbTerminal: e.TERM === 'dumb',
     user: e.USER ?? e.USERNAME,

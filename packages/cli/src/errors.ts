@@ -27,16 +27,26 @@ export class CliFailure extends AppError {
   }
 }
 
+/** Who answered: the engine's admin API, or the portal's tool API (`stoa deploy --portal`). */
+export type Peer = 'engine' | 'portal';
+
+const UNAUTHENTICATED_HINT: Record<Peer, string> = {
+  engine:
+    "the engine refused the admin token: is --key the private half of a key in the node's STOA_ADMIN_PUBLIC_KEY, and are the clocks in sync?",
+  portal:
+    'the portal refused the access token: is STOA_PORTAL_TOKEN a token of this org (portal → Tokens), not revoked or expired?',
+};
+
 /**
- * A failed admin request → a CliFailure: network → 5, 401/403 → 4 (with a hint about the key),
+ * A failed request → a CliFailure: network → 5, 401/403 → 4 (with a hint about the credential),
  * anything else → 1. `action` says what was attempted (`upload bundle 3f2a…`).
  */
-export function fromClientError(error: ClientError, action: string): CliFailure {
+export function fromClientError(error: ClientError, action: string, peer: Peer = 'engine'): CliFailure {
   switch (error.kind) {
     case 'network':
       return new CliFailure(
         error.timedOut ? 'TIMEOUT' : 'UNAVAILABLE',
-        `${action}: the engine is unreachable: ${error.message}`,
+        `${action}: the ${peer} is unreachable: ${error.message}`,
         EXIT_CODES.UNREACHABLE,
         { cause: error.cause },
       );
@@ -45,7 +55,7 @@ export function fromClientError(error: ClientError, action: string): CliFailure 
       if (error.status === 401) {
         return new CliFailure(
           error.code,
-          `${base}\nthe engine refused the admin token: is --key the private half of a key in the node's STOA_ADMIN_PUBLIC_KEY, and are the clocks in sync?`,
+          `${base}\n${UNAUTHENTICATED_HINT[peer]}`,
           EXIT_CODES.AUTH,
           withData(error.data),
         );

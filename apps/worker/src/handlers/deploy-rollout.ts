@@ -66,6 +66,7 @@ export async function handleDeployRollout(deps: HandlerDeps, job: DeployJob): Pr
       adminKey: settings.adminKey,
       subject: settings.subject,
       timeoutMs: settings.rollout.timeoutMs,
+      rollback: deployment.source === 'rollback',
       log: (line) => log.line(line),
       progress: (stage, pct) => log.progress(stage, pct),
     });

@@ -74,9 +74,11 @@ afterAll(async () => {
 describe('rolloutBundle on real engine nodes', () => {
   const nodes = (): { url: string }[] => engines.map((e) => ({ url: e.url }));
   let live: { id: string; bytes: Uint8Array };
+  let first: { id: string; bytes: Uint8Array };
 
   it('deploys a first version to every node, and the app answers there', async () => {
     live = await bundleOf(SCHEMA);
+    first = live;
     const result = await rolloutBundle({
       bundle: live,
       owner: 'acme',
@@ -170,5 +172,35 @@ describe('rolloutBundle on real engine nodes', () => {
     expect((error as RolloutError).message).toMatch(new RegExp(`^upload failed on ${gone}: `));
     expect(isRetryable(error)).toBe(true);
     expect(toJobFailure(error)).not.toBeInstanceOf(UnrecoverableError);
+  });
+
+  it('a rollback re-activates an older bundle that a plain deploy refuses as incompatible', async () => {
+    const options = {
+      bundle: first,
+      owner: 'acme',
+      app: 'notes',
+      nodes: nodes(),
+      adminKey: key,
+      subject: 'worker:test',
+    };
+    // The older bundle lacks the field v2 added: as a new deploy, that is a breaking change.
+    const refused = await rolloutBundle(options).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(RolloutError);
+    expect((refused as RolloutError).code).toBe('CONFLICT');
+    for (const engine of engines) expect(await activeBundle(engine.url)).toBe(live.id);
+
+    const lines: string[] = [];
+    const result = await rolloutBundle({ ...options, rollback: true, log: (l) => lines.push(l) });
+    expect(result.nodes.map((n) => [n.version, n.unchanged])).toEqual([
+      [3, false],
+      [3, false],
+    ]);
+    expect(lines.filter((l) => l.includes('rolling back (data kept, hidden)'))).toHaveLength(engines.length);
+    for (const engine of engines) {
+      expect(await activeBundle(engine.url)).toBe(first.id);
+      const spec = JSON.stringify(unwrap(await createClient({ baseUrl: engine.url }).app('acme', 'notes').openapi()));
+      expect(spec).not.toContain('Mood');
+    }
+    live = first;
   });
 });

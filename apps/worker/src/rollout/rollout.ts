@@ -12,6 +12,11 @@
 // new version cannot start, 400) fails the deployment with the nodes that already switched named in
 // the error (`data.nodes`); there is no automatic rollback — an operator decides (rollback
 // re-activates an older bundle on the nodes that took the new one).
+//
+// Rollbacks (`rollback: true`, a deployment re-activating a bundle the app ran before): a node whose
+// compatibility check refuses the older bundle (it lacks what a later version added) re-activates it
+// with the admin API's rollback, which skips the check and keeps the newer fields' data hidden, not
+// deleted. That needs the bundle in the node's own history; a node that never ran it refuses (404).
 import type { ErrorCode } from '@stoa/errors';
 import {
   createAdminClient,
@@ -42,6 +47,8 @@ export interface RolloutOptions {
   readonly progress?: (stage: 'upload' | 'activate', pct: number) => void;
   /** Per request (default 60 s; uploads of large bundles to far nodes need time). */
   readonly timeoutMs?: number;
+  /** Re-activating an earlier bundle of the app: an incompatible change is forced (see the header). */
+  readonly rollback?: boolean;
   readonly fetch?: FetchLike;
 }
 
@@ -131,7 +138,18 @@ export async function rolloutBundle(options: RolloutOptions): Promise<RolloutRes
       res: await admin.deploy(owner, app, { bundle: bundle.id, dryRun: true }),
     })),
   );
-  const refused = failuresOf(checks);
+  let refused = failuresOf(checks);
+  // Nodes that re-activate the bundle with the admin rollback (rollbacks only).
+  const forced = new Set<string>();
+  if (options.rollback === true) {
+    for (const f of refused) {
+      if (isIncompatible(f.error)) {
+        forced.add(f.url);
+        log(`${f.url}: the older bundle drops what a later version added: rolling back (data kept, hidden)`);
+      }
+    }
+    refused = refused.filter((f) => !forced.has(f.url));
+  }
   const incompatible = refused.find((f) => isIncompatible(f.error));
   if (incompatible !== undefined && isIncompatible(incompatible.error)) {
     const { error } = incompatible;
@@ -157,7 +175,9 @@ export async function rolloutBundle(options: RolloutOptions): Promise<RolloutRes
   // 3. Activate node by node.
   const results: NodeRolloutResult[] = [];
   for (const [index, { url, admin }] of clients.entries()) {
-    const res = await admin.deploy(owner, app, { bundle: bundle.id });
+    const res = forced.has(url)
+      ? await admin.rollback(owner, app, { bundle: bundle.id })
+      : await admin.deploy(owner, app, { bundle: bundle.id });
     if (!res.ok) {
       states[url] = 'failed';
       throwIfAny([{ url, error: res.error }], 'activation', states, log);

@@ -11,8 +11,9 @@ import { EXIT_CODES } from '../exit-codes.js';
 import { formatBreaking, formatBytes, formatDiff, formatDuration, shortId } from '../format.js';
 import { withProgress } from '../progress.js';
 import { buildWithProgress } from './build.js';
+import { deployThroughPortal, type PortalDeployOptions } from './deploy-portal.js';
 
-interface DeployOptions extends AdminOptions {
+interface DeployOptions extends AdminOptions, PortalDeployOptions {
   readonly owner?: string;
   readonly bundle?: string;
   readonly dryRun?: boolean;
@@ -32,6 +33,12 @@ export function registerDeploy(program: Command, ctx: CommandContext, run: RunAc
     .option('--bundle <zipfile>', 'deploy this bundle file instead of building a project')
     .option('--dry-run', 'upload and show what would change, activate nothing')
     .option('--json', 'print {bundle, result} (or {bundle, refused}) as JSON')
+    .option(
+      '--portal <url>',
+      'deploy through the portal instead (default: $STOA_PORTAL_URL); token in $STOA_PORTAL_TOKEN',
+    )
+    .option('--org <slug>', 'with --portal: the org (default: $STOA_ORG)')
+    .option('--no-follow', 'with --portal: print the deployment id instead of following its log')
     .action((dir: string | undefined, options: DeployOptions) => run(() => deploy(ctx, dir, options)));
 }
 
@@ -41,7 +48,34 @@ interface LocalBundle {
   readonly manifest: BundleManifest;
 }
 
+/**
+ * Where the deploy goes: `--url` → an engine's admin API, `--portal` (or `--org`) → the portal;
+ * neither → $STOA_PORTAL_URL when set, else $STOA_ADMIN_URL. Options of the other path are refused.
+ */
+function usesPortal(ctx: CommandContext, options: DeployOptions): boolean {
+  const portal = options.portal !== undefined || options.org !== undefined;
+  if (portal && options.url !== undefined) throw new UsageError('give --url (an engine) or --portal, not both');
+  const chosen = portal || (options.url === undefined && ctx.env.portalUrl !== undefined);
+  if (chosen) {
+    const engineOnly = (
+      [
+        ['--key', options.key],
+        ['--owner', options.owner],
+        ['--bundle', options.bundle],
+        ['--dry-run', options.dryRun],
+      ] as const
+    ).find(([, value]) => value !== undefined);
+    if (engineOnly !== undefined) {
+      throw new UsageError(`${engineOnly[0]} is for deploys straight to an engine (--url), not through the portal`);
+    }
+  } else if (options.follow === false) {
+    throw new UsageError('--no-follow is for deploys through the portal (--portal)');
+  }
+  return chosen;
+}
+
 async function deploy(ctx: CommandContext, dirArg: string | undefined, options: DeployOptions): Promise<number> {
+  if (usesPortal(ctx, options)) return deployThroughPortal(ctx, ctx.resolvePath(dirArg ?? '.'), options);
   if (dirArg !== undefined && options.bundle !== undefined) {
     throw new UsageError('give a project folder or --bundle <zipfile>, not both');
   }

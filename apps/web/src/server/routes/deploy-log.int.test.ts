@@ -10,12 +10,14 @@ import { deployLogKeys, type DeployLogEvent, type DeployLogEventInput } from '@s
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertDeployment } from '../../../test/deployment-fixtures';
 import { openPortal, routeDepsAs, type Portal, type TestUser } from '../../../test/fixtures';
-import { handleDeployLogRequest } from './deploy-log';
+import { handleDeployLogRequest, handleTokenDeployLogRequest } from './deploy-log';
 
 let portal: Portal;
 let member: TestUser;
 let outsider: TestUser;
 let appId: string;
+let orgSlug: string;
+let outsiderSlug: string;
 const written: string[] = [];
 
 async function writeEvent(deploymentId: string, event: DeployLogEventInput): Promise<number> {
@@ -91,7 +93,8 @@ beforeAll(async () => {
   portal = await openPortal();
   [member, outsider] = await Promise.all([portal.createUser('log-member'), portal.createUser('log-outsider')]);
   const org = await portal.createOrg(member, 'logs');
-  await portal.createOrg(outsider, 'elsewhere');
+  orgSlug = org.slug;
+  outsiderSlug = (await portal.createOrg(outsider, 'elsewhere')).slug;
   appId = (await portal.as(member).app.create({ orgSlug: org.slug, name: 'todo' })).id;
 });
 
@@ -196,6 +199,54 @@ describe('GET /api/deployments/{id}/logs', () => {
       const res = await handleDeployLogRequest(logRequest(), { id: target }, routeDepsAs(portal, outsider));
       expect(res.status).toBe(404);
       expect(res.headers.get('content-type')).toContain('application/json');
+      expect(await res.text()).not.toContain('secret build output');
+    }
+  });
+});
+
+describe('GET /api/v1/orgs/{slug}/apps/{app}/deployments/{id}/logs (portal access token)', () => {
+  function tokenLogRequest(token: string | null): Request {
+    return new Request('http://portal.test/api/v1/orgs/x/apps/todo/deployments/x/logs', {
+      headers: token === null ? {} : { authorization: `Bearer ${token}` },
+    });
+  }
+  const deps = () => routeDepsAs(portal, null);
+
+  it('streams the log to a token of the deployment’s org and ends after `end`', async () => {
+    const id = await newDeployment('building');
+    await writeEvent(id, { at: Date.now(), type: 'line', level: 'info', text: 'compiling' });
+    await writeEvent(id, { at: Date.now(), type: 'end', status: 'failed', text: 'schema/todo.vsql:3:7: boom' });
+    const { token } = await portal.as(member).token.create({ orgSlug, name: 'log-cli' });
+    const res = await handleTokenDeployLogRequest(tokenLogRequest(token), { slug: orgSlug, app: 'todo', id }, deps());
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    const stream = frameReader(res);
+    await stream.until(() => false);
+    expect(stream.events().map((f) => f.data)).toMatchObject([
+      { seq: 1, type: 'line', text: 'compiling' },
+      { seq: 2, type: 'end', status: 'failed', text: 'schema/todo.vsql:3:7: boom' },
+    ]);
+  });
+
+  it('401 without a valid token; 404 for another org, another app or an unknown id — nothing streamed', async () => {
+    const id = await newDeployment('building');
+    await writeEvent(id, { at: Date.now(), type: 'line', level: 'info', text: 'secret build output' });
+    for (const token of [null, 'stoa_pat_unknown', 'not-a-token']) {
+      const res = await handleTokenDeployLogRequest(tokenLogRequest(token), { slug: orgSlug, app: 'todo', id }, deps());
+      expect(res.status).toBe(401);
+    }
+    const mine = (await portal.as(member).token.create({ orgSlug, name: 'log-cli-2' })).token;
+    const theirs = (await portal.as(outsider).token.create({ orgSlug: outsiderSlug, name: 'other' })).token;
+    const cases: [string, { slug: string; app: string; id: string }][] = [
+      [theirs, { slug: outsiderSlug, app: 'todo', id }],
+      [theirs, { slug: orgSlug, app: 'todo', id }],
+      [mine, { slug: orgSlug, app: 'other', id }],
+      [mine, { slug: orgSlug, app: 'todo', id: crypto.randomUUID() }],
+      [mine, { slug: orgSlug, app: 'todo', id: 'not-a-uuid' }],
+    ];
+    for (const [token, params] of cases) {
+      const res = await handleTokenDeployLogRequest(tokenLogRequest(token), params, deps());
+      expect(res.status).toBe(404);
       expect(await res.text()).not.toContain('secret build output');
     }
   });

@@ -1,7 +1,8 @@
-// `GET /api/deployments/{id}/logs`: a deployment's build and rollout log as Server-Sent Events.
+// `GET /api/deployments/{id}/logs` (session) and `GET /api/v1/orgs/{slug}/apps/{app}/deployments/{id}/logs`
+// (portal access token, for `stoa deploy`): a deployment's build and rollout log as Server-Sent Events.
 //
-// - Session auth; the deployment's org must be one the caller is a member of, else 404 (the same
-//   answer as a deployment that does not exist).
+// - The deployment's org must be one the caller is a member of (the token's org), else 404 (the
+//   same answer as a deployment that does not exist).
 // - The stream is `followDeployLog` (@stoa/jobs): the stored backlog, then live events, each as
 //   `id: <seq>` + `data: <the event as JSON>`; it ends after the `end` event. `Last-Event-ID` (sent
 //   by EventSource when it reconnects) or `?after=<seq>` resumes after that event.
@@ -10,13 +11,17 @@
 //   `end` in its log (an expired backlog, a worker that died before writing it) gets a closing
 //   `end` event made from its status, without an id, so the client never waits forever. One that is
 //   already final when the stream opens and has no `end` stored gets it at once, after the backlog.
-import type { DeploymentStatus } from '@stoa/db';
+import type { Db, DeploymentStatus } from '@stoa/db';
+import { AppError } from '@stoa/errors';
 import { followDeployLog, readDeployLog, type DeployLogEvent } from '@stoa/jobs';
 import { z } from 'zod';
+import { appNameSchema, orgSlugSchema } from '../../lib/validation';
 import { loadActor } from '../domain/access';
 import { isFinalStatus } from '../domain/deployments';
+import { authenticateAccessToken } from '../domain/tokens';
 import { errorResponse, jsonResponse } from '../http/responses';
 import type { RouteDeps } from './deps';
+import { bearerTokenOf } from './upload';
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 /** EventSource's reconnection delay after a dropped connection. */
@@ -39,30 +44,78 @@ function closingEvent(status: DeploymentStatus | 'missing', afterSeq: number): D
   };
 }
 
+/** The session's route: the deployment's org must be one the signed-in user is a member of. */
 export async function handleDeployLogRequest(
   req: Request,
   params: { id: string },
   deps: Pick<RouteDeps, 'db' | 'redis' | 'getSession' | 'heartbeatMs'>,
 ): Promise<Response> {
-  const { db, redis } = deps;
-  let status: DeploymentStatus;
-  try {
+  return streamIfReadable(req, params.id, deps, 'GET /api/deployments/…/logs', async () => {
     const session = await deps.getSession();
     if (session === null) return jsonResponse({ code: 'UNAUTHENTICATED', message: 'sign in first' }, 401);
-    const actor = await loadActor(db, session.user.id);
-    const notFound = jsonResponse({ code: 'NOT_FOUND', message: 'deployment not found' }, 404);
-    if (!uuid.safeParse(params.id).success) return notFound;
-    const row = await db.deployment.findFirst({
-      where: { id: params.id, app: { org: { memberships: { some: { userId: actor.userId } } } } },
-      select: { status: true },
-    });
-    if (row === null) return notFound;
+    const actor = await loadActor(deps.db, session.user.id);
+    return { app: { org: { memberships: { some: { userId: actor.userId } } } } };
+  });
+}
+
+/**
+ * The tools' route (`stoa deploy` following its deployment): a portal access token of the org;
+ * any role may read (as in the portal). The deployment must be of that org's app, else 404.
+ */
+export async function handleTokenDeployLogRequest(
+  req: Request,
+  params: { slug: string; app: string; id: string },
+  deps: Pick<RouteDeps, 'db' | 'redis' | 'heartbeatMs'>,
+): Promise<Response> {
+  return streamIfReadable(req, params.id, deps, 'GET /api/v1/orgs/…/deployments/…/logs', async () => {
+    const token = bearerTokenOf(req);
+    const slug = orgSlugSchema.safeParse(params.slug);
+    if (!slug.success) throw new AppError('NOT_FOUND', `org ${params.slug} not found`);
+    const actor = await authenticateAccessToken(deps.db, token, slug.data);
+    if (!appNameSchema.safeParse(params.app).success) return deploymentNotFound();
+    return { app: { orgId: actor.orgId, name: params.app } };
+  });
+}
+
+type DeploymentScope = NonNullable<NonNullable<Parameters<Db['deployment']['findFirst']>[0]>['where']>;
+
+/**
+ * Authenticates (`scope` answers what the caller may read, or a refusal), then streams the log of
+ * deployment `id` if it is in that scope — else 404, the answer for one that does not exist.
+ */
+async function streamIfReadable(
+  req: Request,
+  id: string,
+  deps: Pick<RouteDeps, 'db' | 'redis' | 'heartbeatMs'>,
+  route: string,
+  scope: () => Promise<DeploymentScope | Response>,
+): Promise<Response> {
+  let status: DeploymentStatus;
+  try {
+    const where = await scope();
+    if (where instanceof Response) return where;
+    if (!uuid.safeParse(id).success) return deploymentNotFound();
+    const row = await deps.db.deployment.findFirst({ where: { ...where, id }, select: { status: true } });
+    if (row === null) return deploymentNotFound();
     status = row.status;
   } catch (error) {
-    return errorResponse(error, 'GET /api/deployments/…/logs');
+    return errorResponse(error, route);
   }
+  return streamDeployLog(req, id, status, deps);
+}
 
-  const deploymentId = params.id;
+function deploymentNotFound(): Response {
+  return jsonResponse({ code: 'NOT_FOUND', message: 'deployment not found' }, 404);
+}
+
+/** The stream itself, once the caller may read the deployment (whose status is `status`). */
+function streamDeployLog(
+  req: Request,
+  deploymentId: string,
+  status: DeploymentStatus,
+  deps: Pick<RouteDeps, 'db' | 'redis' | 'heartbeatMs'>,
+): Response {
+  const { db, redis } = deps;
   const heartbeatMs = deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   const stop = new AbortController();
   const onAbort = () => stop.abort();
