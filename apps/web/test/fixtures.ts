@@ -27,8 +27,12 @@ export interface TestUser {
 
 export interface Portal {
   readonly db: Db;
+  /** The fresh database's URL (for child processes such as the deploy worker). */
+  readonly databaseUrl: string;
   /** The job queue procedures enqueue on (a unique prefix on the local Redis). */
   readonly queue: JobQueue;
+  /** That queue's Redis key prefix (a worker child given it consumes this portal's jobs). */
+  readonly queuePrefix: string;
   readonly redis: Redis;
   readonly services: PortalServices;
   readonly anonymous: Caller;
@@ -57,13 +61,16 @@ export async function openPortal(options: { engineUrls?: readonly string[] } = {
   const database = await createTestDatabase();
   const db = database.db;
   const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
-  const queue = createJobQueue(redis, { prefix: `stoa-web-test-${uniqueSuffix()}` });
+  const queuePrefix = `stoa-web-test-${uniqueSuffix()}`;
+  const queue = createJobQueue(redis, { prefix: queuePrefix });
   const services: PortalServices = { jobs: queue, engineUrls: options.engineUrls ?? [], nodeCheckTimeoutMs: 2_000 };
   const anonymous = createCaller({ db, session: null, services });
   const as = (user: { readonly id: string }) => createCaller({ db, session: { user: { id: user.id } }, services });
   return {
     db,
+    databaseUrl: database.databaseUrl,
     queue,
+    queuePrefix,
     redis,
     services,
     anonymous,
