@@ -19,7 +19,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  buildEngine,
   callEngine,
+  cpuMicros,
   killAll,
   readRecovery,
   sleep,
@@ -28,9 +30,10 @@ import {
   startHello,
   stopChild,
   waitFor,
+  type Child,
   type Engine,
 } from './children.js';
-import { runWrk, writeWrkScript, type WrkResult } from './wrk.js';
+import { runWrk, writeWrkScript, type WrkOptions, type WrkResult } from './wrk.js';
 
 const quick = process.argv.includes('--quick');
 /** Skips (d), the large-log recovery part, for quick throughput comparisons. */
@@ -53,12 +56,24 @@ const work = mkdtempSync(join(process.env.STOA_BENCH_DIR ?? tmpdir(), 'stoa-engi
 const log = (message: string): void => void process.stderr.write(`[bench] ${message}\n`);
 const fmt = (n: number, digits = 0): string => n.toFixed(digits).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
 
-function describe(r: WrkResult): string {
+type Measured = WrkResult & { readonly cpuUsPerRequest: number };
+
+function describe(r: Measured): string {
   const errors = r.non2xx + r.socketErrors;
-  return `${fmt(r.rps)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms${errors > 0 ? `, ${r.non2xx} non-2xx, ${r.socketErrors} socket errors` : ''}`;
+  return `${fmt(r.rps)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ${fmt(r.cpuUsPerRequest)} µs CPU/req${errors > 0 ? `, ${r.non2xx} non-2xx, ${r.socketErrors} socket errors` : ''}`;
 }
 
-function assertClean(what: string, r: WrkResult): void {
+/**
+ * One wrk run plus the server's CPU time per request (its utime+stime over the run / requests):
+ * far less sensitive than req/s to other load on the machine, so changes compare on it.
+ */
+async function measure(server: Child, options: WrkOptions): Promise<Measured> {
+  const before = cpuMicros(server.process.pid);
+  const r = await runWrk(options);
+  return { ...r, cpuUsPerRequest: (cpuMicros(server.process.pid) - before) / Math.max(1, r.requests) };
+}
+
+function assertClean(what: string, r: Measured): void {
   if (r.non2xx > 0 || r.socketErrors > 0) throw new Error(`${what}: ${describe(r)}`);
 }
 
@@ -101,7 +116,7 @@ async function atRate(
   requests: readonly Req[],
   json: boolean,
   rate: number,
-): Promise<{ result: WrkResult; connections: number }> {
+): Promise<{ result: Measured; connections: number }> {
   const connections = Math.max(2, Math.round(rate / PER_CONNECTION_RATE));
   const intervalMs = (connections * 1000) / rate;
   const probe = await runWrk({
@@ -114,7 +129,7 @@ async function atRate(
   // What a request adds to the delay on one connection (latency + wrk's own turn-around).
   const overheadMs = Math.max(0, (connections * 1000) / probe.rps - intervalMs);
   const delayMs = Math.max(0, intervalMs - overheadMs);
-  const result = await runWrk({
+  const result = await measure(engine.child, {
     url: engine.base,
     connections,
     threads: 1,
@@ -134,10 +149,16 @@ interface Row {
 
 async function main(): Promise<Row[]> {
   const rows: Row[] = [];
+  buildEngine();
 
   // (a) The ceiling.
   const hello = await startHello();
-  const ceiling = await runWrk({ url: hello.url, connections: CONNECTIONS, threads: THREADS, seconds: SECONDS });
+  const ceiling = await measure(hello.child, {
+    url: hello.url,
+    connections: CONNECTIONS,
+    threads: THREADS,
+    seconds: SECONDS,
+  });
   assertClean('hello world', ceiling);
   await stopChild(hello.child);
   log(`node:http hello world: ${describe(ceiling)}`);
@@ -155,7 +176,7 @@ async function main(): Promise<Row[]> {
   const wsids = await createWorkspaces(engine);
   log(`engine ready in ${fmt(engine.readyMs)} ms; workspaces ${wsids.join(', ')}`);
   const commands = commandRequests(engine, wsids);
-  const cmd = await runWrk({
+  const cmd = await measure(engine.child, {
     url: engine.base,
     connections: CONNECTIONS,
     threads: THREADS,
@@ -185,12 +206,12 @@ async function main(): Promise<Row[]> {
     method: 'GET',
     path: `${prefix}/workspaces/${w}/views/todo.TaskStats?where=${where}`,
   }));
-  const reads: Record<string, WrkResult> = {};
+  const reads: Record<string, Measured> = {};
   for (const [name, requests] of [
     ['doc', docReads],
     ['view', viewReads],
   ] as const) {
-    const r = await runWrk({
+    const r = await measure(engine.child, {
       url: engine.base,
       connections: CONNECTIONS,
       threads: THREADS,
@@ -232,7 +253,7 @@ async function main(): Promise<Row[]> {
   await stopChild(engine.child);
   log(`clean restart (small log, checkpointed): ${fmt(cleanRestartMs)} ms`);
   rows.push({
-    measure: 'start after SIGTERM, small log (process + tsx + app load baseline)',
+    measure: 'start after SIGTERM, small log (process + app load baseline)',
     value: `${fmt(cleanRestartMs)} ms`,
     ratio: '',
     target: '',

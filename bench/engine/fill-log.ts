@@ -19,6 +19,7 @@ import {
   DEFAULT_LIMITS,
   createBuiltinHost,
   createEngineCore,
+  createWasmHost,
   loadAppFromFolder,
   type CallContext,
   type EngineResources,
@@ -40,13 +41,15 @@ if (dataDir === undefined) throw new Error('STOA_BENCH_DATA_DIR is required');
 
 const driver = createLmdbDriver({ path: resolve(dataDir, 'lmdb') });
 const storage = createStorageProvider(driver);
+const logger = pino({ level: 'warn' });
 const resources: EngineResources = {
   storage,
-  logger: pino({ level: 'warn' }),
+  logger,
   metrics: new Registry(),
   authenticator: { authenticate: () => Promise.reject(new Error('no tokens in the fill process')) },
   jwks: () => Promise.resolve({ keys: [] }),
-  extensionHosts: [createBuiltinHost()],
+  // The hosts a node has (compose-node.ts): examples/todo's extensions are WASM.
+  extensionHosts: [createBuiltinHost(), createWasmHost({ logger })],
   secrets: { get: () => Promise.resolve(undefined) },
   now: Date.now,
   limits: { ...DEFAULT_LIMITS, maxPartitionQueue: IN_FLIGHT * 2 },

@@ -6,8 +6,10 @@
  * node does: the local demo banner and graceful shutdown on signals. Everything else is a library
  * that gets its collaborators injected (docs/ARCHITECTURE.md §2).
  *
- * Runs TypeScript sources directly under tsx (see main.ts). tsx is also what lets dev mode import
- * an app's `extensions/builtin.ts`.
+ * Two entry points start it: main.ts runs the TypeScript sources under tsx (development, tests);
+ * serve-main.ts is what build.mjs bundles to dist/main.js, the JavaScript a deployed node runs
+ * (the Dockerfile, the engine bench). Dev mode imports an app's `extensions/builtin.ts` through
+ * tsx either way (`MainOptions.importModule`).
  */
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -65,7 +67,22 @@ async function waitUntilReady(isReady: () => boolean): Promise<void> {
   }
 }
 
-async function run(env: EngineEnv, logger: Logger, logs: LogSource, closers: Closers): Promise<void> {
+/** How the entry point runs the node (main.ts under tsx, serve-main.ts when built). */
+export interface MainOptions {
+  /**
+   * Imports a dev-mode folder app's `extensions/builtin.ts` (default: `import()`, which works
+   * under tsx). The built node passes tsx's `tsImport`, which transforms only that file.
+   */
+  readonly importModule?: (path: string) => Promise<unknown>;
+}
+
+async function run(
+  env: EngineEnv,
+  logger: Logger,
+  logs: LogSource,
+  closers: Closers,
+  options: MainOptions,
+): Promise<void> {
   if (env.watchdogMs > 0) {
     const watchdog = startWatchdog({ stallMs: env.watchdogMs });
     closers.add('watchdog', () => watchdog.stop());
@@ -80,6 +97,7 @@ async function run(env: EngineEnv, logger: Logger, logs: LogSource, closers: Clo
       dev: env.dev,
       wasm: env.wasm,
       logger,
+      ...(options.importModule === undefined ? {} : { importModule: options.importModule }),
       admin: {
         ...(env.adminPublicKey === undefined ? {} : { publicKeys: env.adminPublicKey }),
         ...(env.secretsKey === undefined ? {} : { secretsKeyBase64: env.secretsKey }),
@@ -128,7 +146,7 @@ function describeStartupError(error: unknown): string {
   return String(error);
 }
 
-export async function main(): Promise<void> {
+export async function main(options: MainOptions = {}): Promise<void> {
   const env = loadEnv();
   const logBuffer = createLogBuffer();
   const logger = createLogger(env, logBuffer);
@@ -157,7 +175,7 @@ export async function main(): Promise<void> {
   process.on('SIGTERM', shutdown);
 
   try {
-    await run(env, logger, logBuffer, closers);
+    await run(env, logger, logBuffer, closers, options);
   } catch (error) {
     logger.fatal({ err: error }, 'engine failed to start');
     // Plain text as well: VSQL code frames are unreadable inside a JSON string.

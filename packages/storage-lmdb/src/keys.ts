@@ -22,6 +22,15 @@ export function partitionPrefix(pk: Bytes): Buffer {
   return out;
 }
 
+/** `len(pk) | pk | ck` in one allocation (point reads and writes). */
+export function entryKey(pk: Bytes, ck: Bytes): Buffer {
+  const out = Buffer.allocUnsafe(2 + pk.length + ck.length);
+  out.writeUInt16BE(pk.length, 0);
+  out.set(pk, 2);
+  out.set(ck, 2 + pk.length);
+  return out;
+}
+
 export function composeKey(prefix: Buffer, ck: Bytes): Buffer {
   const out = Buffer.allocUnsafe(prefix.length + ck.length);
   out.set(prefix, 0);

@@ -60,6 +60,16 @@ describe('lmdb driver', () => {
     expect(driver.lastTxnId() - before).toBe(1);
   });
 
+  it('commits insertIfNotExistsWithBatch (conditional row + batch) as one transaction', async () => {
+    const driver = driverAt(tempDir());
+    await driver.createApp('app_one');
+    const app = await driver.openApp('app_one');
+    const items: Item[] = Array.from({ length: 50 }, (_, i) => ({ pk: utf8(`p${i % 3}`), ck: u32(i), value: u32(i) }));
+    const before = driver.lastTxnId();
+    expect(await app.insertIfNotExistsWithBatch!(utf8('plog'), u32(1), utf8('row'), items)).toBe(true);
+    expect(driver.lastTxnId() - before).toBe(1);
+  });
+
   it('batches concurrent conditional ops too, and they stay atomic', async () => {
     const driver = driverAt(tempDir());
     await driver.createApp('app_one');

@@ -99,6 +99,15 @@ export interface AppStorage {
   compareAndDelete(pk: Bytes, ck: Bytes, expected: Bytes): Promise<boolean>;
   ttlGet(pk: Bytes, ck: Bytes): Promise<TtlValue | undefined>;
   ttlRead(pk: Bytes, fromCk?: Bytes, toCk?: Bytes, options?: ReadOptions): AsyncIterable<TtlEntry>;
+  /**
+   * Optional capability of backends that can make one conditional insert and a batch atomic
+   * together (LMDB, mem): `insertIfNotExists(pk, ck, value)` and, only if it wins, every item
+   * of `items` (a later item for the same key wins, as in `putBatch`) — one atomic write, and on
+   * durable backends one durable commit. True = all written; false = the key was taken and
+   * nothing is written. Counts as a batch of `items.length + 1` items against `maxBatchItems`.
+   * Backends without it (Cassandra, DynamoDB) leave it undefined; callers then write in two steps.
+   */
+  insertIfNotExistsWithBatch?(pk: Bytes, ck: Bytes, value: Bytes, items: readonly Item[]): Promise<boolean>;
 }
 
 /** A backend: creates and opens per-app storages. Drivers implement this. */

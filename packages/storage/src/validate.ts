@@ -120,6 +120,20 @@ export function checkBatch(limits: StorageLimits, items: unknown): asserts items
   }
 }
 
+/** Checks an `insertIfNotExistsWithBatch`: the conditional item plus a batch, `items.length + 1` in all. */
+export function checkInsertWithBatch(
+  limits: StorageLimits,
+  pk: unknown,
+  ck: unknown,
+  value: unknown,
+  items: unknown,
+): asserts items is readonly Item[] {
+  checkItem(limits, pk, ck, value);
+  checkBatch(limits, items);
+  if (items.length + 1 > limits.maxBatchItems)
+    throw new StorageLimitError('batch', items.length + 1, limits.maxBatchItems);
+}
+
 /** Checks the keys of a `getBatch`. */
 export function checkKeys(limits: StorageLimits, keys: unknown): asserts keys is readonly Key[] {
   checkBatchSize(limits, keys, 'keys');

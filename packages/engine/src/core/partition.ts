@@ -3,12 +3,16 @@
  * and run one at a time; everything queued while a batch is being written forms the next batch
  * (group commit): its commands execute one after another against in-memory state (a failing one
  * fails alone), then their events are written as ONE PLog row with one conditional insert — the
- * commit point — and the batch's records, views, indexes and WLog entries are applied. Only then
- * do the commands' promises resolve. Recovery (on start, or after a write error) reloads the
- * checkpoint and re-applies the PLog after it; checkpoints are written every N events or T ms.
+ * commit point — and the batch's records, views, indexes and WLog entries are applied: in the same
+ * atomic, durable write where the backend offers `insertIfNotExistsWithBatch` (LMDB, mem: one
+ * fsync per batch), else right after it. Only then do the commands' promises resolve. Recovery
+ * (on start, or after a write error) reloads the checkpoint and re-applies the PLog after it;
+ * checkpoints are written every N events or T ms.
  */
 import { AppError } from '@stoa/errors';
+import type { Item } from '@stoa/storage';
 import type { Logger } from 'pino';
+import type { PLogRow } from '../store/app-store.js';
 import { checkpointKey, wsSeqKey } from '../store/keys.js';
 import { decodeValue, encodeValue } from '../store/value-codec.js';
 import { applyEvent } from './apply.js';
@@ -168,9 +172,15 @@ export class Partition {
       }
     }
     if (batch.events.length > 0) {
+      const items = batch.writes.toItems();
       let ok = false;
+      let applied = false;
       try {
-        ok = await this.store.insertPLogRow(this.id, batch.firstOffset, batch.encoded);
+        // One durable commit for the PLog row and its effects where the backend can (LMDB, mem):
+        // then there is no committed-but-unapplied window; otherwise two steps (below).
+        const oneCommit = this.store.insertPLogRowWith(this.id, batch.firstOffset, batch.encoded, items);
+        applied = oneCommit !== undefined;
+        ok = await (oneCommit ?? this.store.insertPLogRow(this.id, batch.firstOffset, batch.encoded));
       } catch (error) {
         this.logger.error({ err: error }, 'PLog write failed');
       }
@@ -184,9 +194,22 @@ export class Partition {
         for (const d of done) d.task.reject(err);
         return;
       }
-    }
+      if (!applied && !(await this.flushCommitted(batch, items, done))) return;
+    } else if (!batch.writes.isEmpty() && !(await this.flushCommitted(batch, batch.writes.toItems(), done))) return;
+    invalidateSubjects(this.app, batch.events);
+    this.afterApply(batch);
+    for (const d of done) d.task.resolve(d.value);
+  }
+
+  /** Applies a committed batch's writes (two-step path); false = failed, commands rejected. */
+  private async flushCommitted(
+    batch: Batch,
+    items: readonly Item[],
+    done: readonly { task: Task }[],
+  ): Promise<boolean> {
     try {
-      if (!batch.writes.isEmpty()) await flushItems(this.store.storage, batch.writes.toItems());
+      if (items.length > 0) await flushItems(this.store.storage, items);
+      return true;
     } catch (error) {
       // Committed but not applied: recovery re-applies it before the next batch.
       invalidateSubjects(this.app, batch.events);
@@ -198,11 +221,8 @@ export class Partition {
         { retryAfterSeconds: 1 },
       );
       for (const d of done) d.task.reject(err);
-      return;
+      return false;
     }
-    invalidateSubjects(this.app, batch.events);
-    this.afterApply(batch);
-    for (const d of done) d.task.resolve(d.value);
   }
 
   private afterApply(batch: Batch): void {
@@ -222,7 +242,16 @@ export class Partition {
     if (batch.events.length > 0) for (const l of this.appliedListeners) l(this.appliedOffset);
   }
 
-  /** Loads the checkpoint and re-applies every PLog row after it. */
+  /**
+   * Loads the checkpoint and replays the PLog rows after it. Invariant of the single writer: row
+   * N+1 is written only after row N's effects are durable (one atomic commit, a two-step flush that
+   * succeeded, or a recovery that applied it), so after a crash only the newest row can be
+   * committed but not applied. The rows before it need only their sequence metadata (ids, WLog
+   * offsets, workspace numbers) — their records, views and WLog are on disk — and the newest is
+   * re-applied (idempotently: view rows remember the offset that last wrote them). Recovery time
+   * is then bounded by decoding, not by running projectors (WASM) for every event since the
+   * checkpoint.
+   */
   private async recover(): Promise<void> {
     const started = Date.now();
     const cp = await this.store.loadCheckpoint(this.id);
@@ -231,29 +260,12 @@ export class Partition {
     this.nextPLogOffset = (cp?.appliedPLogOffset ?? 0) + 1;
     this.nextWSNumber = cp?.nextWSNumber ?? 0;
     let replayed = 0;
+    let previous: PLogRow | undefined;
     for await (const row of this.store.readPLog(this.id, this.nextPLogOffset)) {
-      const batch = new Batch(this, row.firstOffset, this.nextWSNumber);
-      for (const bytes of row.events) {
-        const event = decodeValue<StoredEvent>(bytes);
-        const seq = await batch.seq(event.wsid);
-        seq.nextWLogOffset = Math.max(seq.nextWLogOffset, event.wlogOffset + 1);
-        for (const c of event.cuds) if (c.isNew && c.id >= seq.nextId) seq.nextId = c.id + 1;
-        if (event.ws?.op === 'create' && event.ws.number !== undefined)
-          batch.nextWSNumber = Math.max(batch.nextWSNumber, event.ws.number + 1);
-        await applyEvent(this.app, new StateSource(this.store, batch.writes), batch.writes, event, bytes, 'recover');
-        batch.addEvent(event, bytes);
-      }
-      await flushItems(this.store.storage, batch.writes.toItems());
-      invalidateSubjects(this.app, batch.events);
-      for (const e of batch.events) if (e.ws?.meta !== undefined) this.app.workspaces.set(e.ws.meta);
-      for (const [wsid, s] of batch.seqs) {
-        this.seqs.set(wsid, s);
-        this.dirty.add(wsid);
-      }
-      this.nextWSNumber = batch.nextWSNumber;
-      this.nextPLogOffset = row.firstOffset + row.events.length;
-      replayed += row.events.length;
+      if (previous !== undefined) replayed += await this.replayRow(previous, false);
+      previous = row;
     }
+    if (previous !== undefined) replayed += await this.replayRow(previous, true);
     this.appliedOffset = this.nextPLogOffset - 1;
     this.needsRecovery = false;
     if (replayed > 0) {
@@ -264,6 +276,32 @@ export class Partition {
         'partition recovered',
       );
     }
+  }
+
+  /** One PLog row in recovery: its sequences always, its effects re-applied when `apply`. */
+  private async replayRow(row: PLogRow, apply: boolean): Promise<number> {
+    const batch = new Batch(this, row.firstOffset, this.nextWSNumber);
+    for (const bytes of row.events) {
+      const event = decodeValue<StoredEvent>(bytes);
+      const seq = await batch.seq(event.wsid);
+      seq.nextWLogOffset = Math.max(seq.nextWLogOffset, event.wlogOffset + 1);
+      for (const c of event.cuds) if (c.isNew && c.id >= seq.nextId) seq.nextId = c.id + 1;
+      if (event.ws?.op === 'create' && event.ws.number !== undefined)
+        batch.nextWSNumber = Math.max(batch.nextWSNumber, event.ws.number + 1);
+      if (apply)
+        await applyEvent(this.app, new StateSource(this.store, batch.writes), batch.writes, event, bytes, 'recover');
+      batch.addEvent(event, bytes);
+    }
+    if (apply) await flushItems(this.store.storage, batch.writes.toItems());
+    invalidateSubjects(this.app, batch.events);
+    for (const e of batch.events) if (e.ws?.meta !== undefined) this.app.workspaces.set(e.ws.meta);
+    for (const [wsid, s] of batch.seqs) {
+      this.seqs.set(wsid, s);
+      this.dirty.add(wsid);
+    }
+    this.nextWSNumber = batch.nextWSNumber;
+    this.nextPLogOffset = row.firstOffset + row.events.length;
+    return row.events.length;
   }
 
   /** Saves the dirty workspace sequences, then the checkpoint that vouches for them. */

@@ -18,14 +18,23 @@ afterEach(async () => {
   for (const c of cores.splice(0)) await c.close();
 });
 
-/** A provider whose putBatch can be made to fail (a crash between the PLog commit and the apply). */
-function faultyProvider(): { provider: StorageProvider; failApply: { on: boolean } } {
+/**
+ * A provider whose writes of a batch's effects can be made to fail: `putBatch` (with `twoStep`,
+ * a backend without `insertIfNotExistsWithBatch`, like Cassandra: a crash between the PLog commit
+ * and the apply) or the one-commit `insertIfNotExistsWithBatch` (mem, LMDB).
+ */
+function faultyProvider(options: { twoStep?: boolean } = {}): {
+  provider: StorageProvider;
+  failApply: { on: boolean };
+} {
   const inner = createStorageProvider(createMemDriver());
   const failApply = { on: false };
   const wrap = (s: AppStorage): AppStorage =>
     new Proxy(s, {
       get(target, prop) {
-        if (prop === 'putBatch' && failApply.on) return () => Promise.reject(new Error('disk on fire'));
+        if (prop === 'insertIfNotExistsWithBatch' && options.twoStep === true) return undefined;
+        if ((prop === 'putBatch' || prop === 'insertIfNotExistsWithBatch') && failApply.on)
+          return () => Promise.reject(new Error('disk on fire'));
         const v = Reflect.get(target, prop) as unknown;
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
@@ -157,8 +166,8 @@ describe('partition processing', () => {
     expect(offsets).toEqual(Array.from({ length: offsets.length }, (_, i) => i + 1));
   });
 
-  it('re-applies a committed batch whose apply failed, before the next command', async () => {
-    const { provider, failApply } = faultyProvider();
+  it('re-applies a committed batch whose apply failed, before the next command (two-step backend)', async () => {
+    const { provider, failApply } = faultyProvider({ twoStep: true });
     const { app } = await start(provider);
     const { wsid } = await app.createWorkspace(alice, { kind: 'todo.TodoWS', name: 'f', descriptor: { Title: 'F' } });
     failApply.on = true;
@@ -170,6 +179,56 @@ describe('partition processing', () => {
     const titles = (await app.listCDocs(alice, wsid, 'todo.Task', { order: ['Title'] })).results.map((r) => r.Title);
     expect(titles).toEqual(['lost?', 'second']);
     expect((await app.runQuery(alice, wsid, 'todo.Stats', undefined, {})).results).toEqual([{ Open: 2, Done: 0 }]);
+  });
+
+  it('restart after a committed-but-unapplied newest row (two-step backend): it is applied, earlier rows kept', async () => {
+    const { provider, failApply } = faultyProvider({ twoStep: true });
+    const first = await start(provider);
+    const { wsid } = await first.app.createWorkspace(alice, {
+      kind: 'todo.TodoWS',
+      name: 'u',
+      descriptor: { Title: 'U' },
+    });
+    const ids: number[] = [];
+    for (const title of ['a', 'b', 'c'])
+      ids.push((await first.app.insertDoc(alice, wsid, 'todo.Task', { ...task, Title: title })).newIDs!['1']!);
+    failApply.on = true;
+    await expect(first.app.insertDoc(alice, wsid, 'todo.Task', { ...task, Title: 'd' })).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+    });
+    failApply.on = false;
+    await first.core.close({ checkpoint: false });
+    cores.splice(cores.indexOf(first.core), 1);
+
+    // Recovery replays every row after the checkpoint for its sequences and re-applies the newest.
+    const second = await start(provider);
+    const titles = (await second.app.listCDocs(alice, wsid, 'todo.Task', { order: ['Title'] })).results.map(
+      (r) => r.Title,
+    );
+    expect(titles).toEqual(['a', 'b', 'c', 'd']);
+    expect((await second.app.runQuery(alice, wsid, 'todo.Stats', undefined, {})).results).toEqual([
+      { Open: 4, Done: 0 },
+    ]);
+    const next = await second.app.insertDoc(alice, wsid, 'todo.Task', { ...task, Title: 'e' });
+    expect(next.newIDs!['1']!).toBeGreaterThan(Math.max(...ids) + 1);
+  });
+
+  it('one-commit backend: a failed commit writes nothing, the command fails, the next one succeeds', async () => {
+    const { provider, failApply } = faultyProvider();
+    const { app } = await start(provider);
+    const { wsid } = await app.createWorkspace(alice, { kind: 'todo.TodoWS', name: 'o', descriptor: { Title: 'O' } });
+    const before = await plogStats(provider, wsid % app.partitions);
+    failApply.on = true;
+    await expect(app.insertDoc(alice, wsid, 'todo.Task', { ...task, Title: 'lost' })).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+    });
+    failApply.on = false;
+    await app.insertDoc(alice, wsid, 'todo.Task', { ...task, Title: 'second' });
+    const titles = (await app.listCDocs(alice, wsid, 'todo.Task', {})).results.map((r) => r.Title);
+    expect(titles).toEqual(['second']);
+    expect((await app.runQuery(alice, wsid, 'todo.Stats', undefined, {})).results).toEqual([{ Open: 1, Done: 0 }]);
+    const after = await plogStats(provider, wsid % app.partitions);
+    expect(after.offsets).toEqual(Array.from({ length: before.offsets.length + 1 }, (_, i) => i + 1));
   });
 
   it('recovers from a checkpoint plus the PLog after it', async () => {

@@ -278,7 +278,7 @@ export async function readView(
   const rows: Record<string, unknown>[] = [];
   for (const combo of combos) {
     const key = normalizeViewKey(def, { ...prefix, ...combo }, cc, 'where');
-    for await (const r of app.store.readViewRows(viewPk(def, wsid, key), viewCk(def, key, cc)))
+    for (const r of await app.store.readViewRows(viewPk(def, wsid, key), viewCk(def, key, cc)))
       rows.push(restrict(app, view, r.row, fields));
   }
   return { results: shapeRows(filterRows(rows, query.where), query) };

@@ -2,7 +2,7 @@
  * Typed access to one app's storage (key layout in keys.ts). Stateless: the partition single
  * writer decides what is written when; this layer only encodes and decodes.
  */
-import type { AppStorage } from '@stoa/storage';
+import type { AppStorage, Item } from '@stoa/storage';
 import { prefixEnd } from '@stoa/storage';
 import type { Checkpoint, StoredEvent, StoredRecord, StoredViewRow, WorkspaceMeta, WsSeq } from '../core/types.js';
 import {
@@ -61,16 +61,14 @@ export class AppStore {
     return this.getJson<StoredViewRow>(key);
   }
 
-  async *readViewRows(
-    pk: Uint8Array,
-    ckPrefix: Uint8Array,
-    reverse = false,
-    limit?: number,
-  ): AsyncIterable<StoredViewRow> {
+  /** The rows of one view partition under a clustering-key prefix (an array: every caller wants them all). */
+  async readViewRows(pk: Uint8Array, ckPrefix: Uint8Array, reverse = false, limit?: number): Promise<StoredViewRow[]> {
     const from = ckPrefix.length === 0 ? undefined : ckPrefix;
     const to = ckPrefix.length === 0 ? undefined : prefixEnd(ckPrefix);
     const options = limit === undefined ? { reverse } : { reverse, limit };
-    for await (const e of this.storage.read(pk, from, to, options)) yield decodeValue<StoredViewRow>(e.value);
+    const out: StoredViewRow[] = [];
+    for await (const e of this.storage.read(pk, from, to, options)) out.push(decodeValue<StoredViewRow>(e.value));
+    return out;
   }
 
   async getUnique(key: StorageKey): Promise<number | undefined> {
@@ -134,6 +132,25 @@ export class AppStore {
   insertPLogRow(partition: number, firstOffset: number, events: readonly Uint8Array[]): Promise<boolean> {
     const k = plogKey(partition, firstOffset);
     return this.storage.insertIfNotExists(k.pk, k.ck, encodeValue(events));
+  }
+
+  /**
+   * The commit point and the apply in one atomic, durable write: the PLog row's conditional
+   * insert plus `items` (the batch's records, views, indexes, WLog), where the backend offers
+   * `insertIfNotExistsWithBatch` and the items fit in one batch. `undefined` = not possible here;
+   * the caller then inserts the row and flushes the items in two steps.
+   */
+  insertPLogRowWith(
+    partition: number,
+    firstOffset: number,
+    events: readonly Uint8Array[],
+    items: readonly Item[],
+  ): Promise<boolean> | undefined {
+    const storage = this.storage;
+    if (storage.insertIfNotExistsWithBatch === undefined || items.length + 1 > storage.limits.maxBatchItems)
+      return undefined;
+    const k = plogKey(partition, firstOffset);
+    return storage.insertIfNotExistsWithBatch(k.pk, k.ck, encodeValue(events), items);
   }
 
   /**

@@ -20,6 +20,7 @@ import type {
 import { StorageNotFoundError, StorageUnavailableError } from '../errors.js';
 import {
   checkBatch,
+  checkInsertWithBatch,
   checkItem,
   checkKey,
   checkKeys,
@@ -200,6 +201,17 @@ class MemAppStorage implements AppStorage {
       const ttl = checkTtl(ttlSeconds);
       if (this.live(pk, ck) !== undefined) return false;
       this.write(pk, ck, value, ttl);
+      return true;
+    });
+  }
+
+  insertIfNotExistsWithBatch(pk: Bytes, ck: Bytes, value: Bytes, items: readonly Item[]): Promise<boolean> {
+    return run(() => {
+      this.assertOpen();
+      checkInsertWithBatch(this.limits, pk, ck, value, items);
+      if (this.live(pk, ck) !== undefined) return false;
+      this.write(pk, ck, value, 0);
+      for (const item of dedupeBatch(items)) this.write(item.pk, item.ck, item.value, 0);
       return true;
     });
   }

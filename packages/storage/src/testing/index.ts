@@ -12,6 +12,7 @@ import { describeArguments } from './arguments.js';
 import { describeBatches } from './batches.js';
 import { describeBinaryKeys } from './binary-keys.js';
 import { describeConditional } from './conditional.js';
+import { describeInsertWithBatch } from './insert-with-batch.js';
 import { setUpContext, type ContractTarget } from './context.js';
 import { describeIsolation } from './isolation.js';
 import { describeLimits } from './limits.js';
@@ -32,6 +33,7 @@ export function describeStorageContract(target: ContractTarget): void {
     describeRanges(ctx);
     describeBinaryKeys(ctx);
     describeConditional(ctx);
+    describeInsertWithBatch(ctx);
     describeTtl(ctx);
     describeLimits(ctx);
     describeIsolation(ctx);
