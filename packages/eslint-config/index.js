@@ -114,6 +114,12 @@ export function createConfig({ tsconfigRootDir, ignores = [] }) {
       rules: { 'no-restricted-properties': 'off' },
     },
     {
+      // A package's build script is repository tooling, run from the checkout (like the config
+      // files): it may use the shared bundler in scripts/bundle-node-program.mjs.
+      files: ['**/build.mjs'],
+      rules: { 'import-x/no-relative-packages': 'off' },
+    },
+    {
       files: ['**/*.test.ts'],
       rules: {
         '@typescript-eslint/no-non-null-assertion': 'off',
