@@ -114,8 +114,8 @@ export class PortalClient {
             // The resume point is the SSE id (the event's seq), as EventSource's Last-Event-ID. An
             // event without an id line (the portal's closing event) has no seq of the log: the
             // parser's `id` is then the previous event's (ids persist), so ours does not move.
-            const id = sse.id === undefined || !/^\d{1,15}$/.test(sse.id) ? undefined : Number(sse.id);
-            if (id !== undefined) lastSeq = Math.max(lastSeq, id);
+            const seq = sse.id === undefined || !/^\d{1,15}$/.test(sse.id) ? undefined : Number(sse.id);
+            if (seq !== undefined) lastSeq = Math.max(lastSeq, seq);
             failures = 0;
             yield event;
             if (event.type === 'end') return;
