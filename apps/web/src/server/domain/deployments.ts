@@ -16,6 +16,12 @@ import { recordAudit } from './audit';
 
 /** The engine's bundle cap, and the CHECK on `SourceUpload.size` (prisma migration). */
 export const MAX_UPLOAD_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Prisma's interactive transactions time out after 5 s by default; writing a 32 MiB archive into
+ * Postgres on a busy server can take longer, and a timeout would turn a valid upload into a 500.
+ */
+const UPLOAD_TRANSACTION = { maxWait: 10_000, timeout: 60_000 } as const;
 export const DEFAULT_HISTORY_LIMIT = 50;
 export const MAX_HISTORY_LIMIT = 200;
 
@@ -227,7 +233,7 @@ export async function createUploadDeployment(
       data: { app: app.name, source: input.source, size: archive.length },
     });
     return deployment;
-  });
+  }, UPLOAD_TRANSACTION);
   await enqueueBuild(jobs, created.id);
   return toDeploymentDto(created);
 }
