@@ -18,6 +18,7 @@ function openDriver(options: { client?: DynamoDBClient } = {}): StorageDriver {
 
 describeStorageContract({
   name: 'dynamodb',
+  insertWithBatch: false,
   ...(skip === undefined ? {} : { skip }),
   createDriver: () => Promise.resolve(openDriver()),
   // Expiry is exact (epoch ms) but the TTL tests write 1 s entries; 2 s leaves a clear margin.

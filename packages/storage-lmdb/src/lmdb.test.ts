@@ -8,6 +8,7 @@ const dir = mkdtempSync(join(tmpdir(), 'stoa-lmdb-contract-'));
 
 describeStorageContract({
   name: 'lmdb',
+  insertWithBatch: true,
   createDriver: () => Promise.resolve(createLmdbDriver({ path: dir })),
   afterAll: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
 });

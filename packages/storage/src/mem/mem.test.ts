@@ -1,4 +1,4 @@
 import { describeStorageContract } from '../testing/index.js';
 import { createMemDriver } from './mem-driver.js';
 
-describeStorageContract({ name: 'mem', createDriver: () => Promise.resolve(createMemDriver()) });
+describeStorageContract({ name: 'mem', insertWithBatch: true, createDriver: () => Promise.resolve(createMemDriver()) });

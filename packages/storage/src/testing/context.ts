@@ -15,6 +15,8 @@ export interface ContractTarget {
   ttlWaitSeconds?: number;
   /** Concurrency for the conditional-ops race tests (default 20). */
   concurrency?: number;
+  /** Whether the backend offers the optional `insertIfNotExistsWithBatch` (tested either way). */
+  insertWithBatch: boolean;
 }
 
 /**

@@ -33,7 +33,7 @@ export function describeStorageContract(target: ContractTarget): void {
     describeRanges(ctx);
     describeBinaryKeys(ctx);
     describeConditional(ctx);
-    describeInsertWithBatch(ctx);
+    describeInsertWithBatch(ctx, target.insertWithBatch);
     describeTtl(ctx);
     describeLimits(ctx);
     describeIsolation(ctx);

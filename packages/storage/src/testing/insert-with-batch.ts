@@ -1,22 +1,32 @@
-import { describe, expect, it, type TestContext } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AppStorage, Item } from '../contract.js';
 import { StorageArgumentError, StorageLimitError } from '../errors.js';
 import { arr, b, newPk, s, u32, type ContractContext } from './context.js';
 
 type WithBatch = Required<Pick<AppStorage, 'insertIfNotExistsWithBatch'>> & AppStorage;
 
-/** The app if its backend offers the optional capability; otherwise the test is reported skipped. */
-function capable(ctx: ContractContext, t: TestContext): WithBatch {
+/** The app, whose backend declared the optional capability (checked by the first test). */
+function capable(ctx: ContractContext): WithBatch {
   const app = ctx.app();
-  if (app.insertIfNotExistsWithBatch === undefined) t.skip('backend has no insertIfNotExistsWithBatch');
+  expect(app.insertIfNotExistsWithBatch).toBeTypeOf('function');
   return app as WithBatch;
 }
 
-/** The optional `insertIfNotExistsWithBatch` capability (skipped on backends without it). */
-export function describeInsertWithBatch(ctx: ContractContext): void {
+/**
+ * The optional `insertIfNotExistsWithBatch` capability. A target declares whether its backend
+ * offers it (`ContractTarget.insertWithBatch`): then its behaviour is tested; else that the method
+ * is absent, so callers take the two-step path instead of calling something half there.
+ */
+export function describeInsertWithBatch(ctx: ContractContext, offered: boolean): void {
+  if (!offered) {
+    it('leaves the optional insertIfNotExistsWithBatch out (callers write in two steps)', () => {
+      expect(ctx.app().insertIfNotExistsWithBatch).toBeUndefined();
+    });
+    return;
+  }
   describe('insertIfNotExistsWithBatch (optional)', () => {
-    it('writes the conditional item and every batch item when the key is absent', async (t) => {
-      const app = capable(ctx, t);
+    it('writes the conditional item and every batch item when the key is absent', async () => {
+      const app = capable(ctx);
       const pk = newPk();
       const other = newPk('other');
       const items: Item[] = [
@@ -33,8 +43,8 @@ export function describeInsertWithBatch(ctx: ContractContext): void {
       expect(got.map(arr)).toEqual([arr(s('row')), arr(s('two-later')), arr(s('root'))]);
     });
 
-    it('writes nothing when the key is taken', async (t) => {
-      const app = capable(ctx, t);
+    it('writes nothing when the key is taken', async () => {
+      const app = capable(ctx);
       const pk = newPk();
       await app.put(pk, b(1), s('first'));
       expect(await app.insertIfNotExistsWithBatch(pk, b(1), s('second'), [{ pk, ck: b(2), value: s('x') }])).toBe(
@@ -44,16 +54,16 @@ export function describeInsertWithBatch(ctx: ContractContext): void {
       expect(await app.get(pk, b(2))).toBeUndefined();
     });
 
-    it('accepts an empty batch (a plain conditional insert)', async (t) => {
-      const app = capable(ctx, t);
+    it('accepts an empty batch (a plain conditional insert)', async () => {
+      const app = capable(ctx);
       const pk = newPk();
       expect(await app.insertIfNotExistsWithBatch(pk, b(1), s('only'), [])).toBe(true);
       expect(await app.insertIfNotExistsWithBatch(pk, b(1), s('again'), [])).toBe(false);
       expect(arr(await app.get(pk, b(1)))).toEqual(arr(s('only')));
     });
 
-    it('N concurrent calls for one key: exactly one winner, and only its batch is written', async (t) => {
-      const app = capable(ctx, t);
+    it('N concurrent calls for one key: exactly one winner, and only its batch is written', async () => {
+      const app = capable(ctx);
       const pk = newPk();
       const n = ctx.concurrency;
       const results = await Promise.all(
@@ -68,8 +78,8 @@ export function describeInsertWithBatch(ctx: ContractContext): void {
       expect(batch.flatMap((v, i) => (v === undefined ? [] : [i]))).toEqual(winners);
     }, 120_000);
 
-    it('counts as items.length + 1 against maxBatchItems and refuses bad items before writing', async (t) => {
-      const app = capable(ctx, t);
+    it('counts as items.length + 1 against maxBatchItems and refuses bad items before writing', async () => {
+      const app = capable(ctx);
       const pk = newPk();
       const full: Item[] = Array.from({ length: app.limits.maxBatchItems }, (_, i) => ({
         pk,
