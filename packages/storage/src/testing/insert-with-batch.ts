@@ -8,7 +8,7 @@ type WithBatch = Required<Pick<AppStorage, 'insertIfNotExistsWithBatch'>> & AppS
 /** The app, whose backend declared the optional capability (checked by the first test). */
 function capable(ctx: ContractContext): WithBatch {
   const app = ctx.app();
-  expect(app.insertIfNotExistsWithBatch).toBeTypeOf('function');
+  expect(typeof app.insertIfNotExistsWithBatch).toBe('function');
   return app as WithBatch;
 }
 
@@ -20,7 +20,7 @@ function capable(ctx: ContractContext): WithBatch {
 export function describeInsertWithBatch(ctx: ContractContext, offered: boolean): void {
   if (!offered) {
     it('leaves the optional insertIfNotExistsWithBatch out (callers write in two steps)', () => {
-      expect(ctx.app().insertIfNotExistsWithBatch).toBeUndefined();
+      expect(typeof ctx.app().insertIfNotExistsWithBatch).toBe('undefined');
     });
     return;
   }
