@@ -161,27 +161,48 @@ export async function rollbackDeployment(
         { data: { status: target.status } },
       );
     }
-    const deployment = await tx.deployment.create({
-      data: {
-        appId: app.id,
-        source: 'rollback',
-        status: 'queued',
-        bundleId: target.bundleId,
-        createdById: actor.userId,
-      },
-      include: withDetails,
-    });
-    await recordAudit(tx, {
-      orgId: actor.orgId,
-      actorId: actor.userId,
-      action: 'deployment.rollback',
-      target: `deployment:${deployment.id}`,
-      data: { app: app.name, to: target.id, bundleId: target.bundleId },
-    });
-    return deployment;
+    return insertQueuedDeployment(
+      tx,
+      app,
+      actor.userId,
+      { source: 'rollback', bundleId: target.bundleId },
+      { action: 'deployment.rollback', data: { to: target.id, bundleId: target.bundleId } },
+    );
   });
   await enqueueBuild(jobs, created.id);
   return toDeploymentDto(created);
+}
+
+/** What distinguishes one queued deployment from another: where it comes from. */
+type QueuedDeploymentOrigin = Pick<
+  Prisma.DeploymentUncheckedCreateInput,
+  'source' | 'bundleId' | 'sourceUploadId' | 'commitSha' | 'branch' | 'deliveryId'
+>;
+
+/**
+ * The one way an upload, a rollback or a git push becomes a deployment: a `queued` row of `app` and
+ * its audit row, inside the caller's transaction (the caller enqueues the build after the commit).
+ * `actorId` is null when no portal user acted (a git push).
+ */
+export async function insertQueuedDeployment(
+  tx: Prisma.TransactionClient,
+  app: { readonly id: string; readonly orgId: string; readonly name: string },
+  actorId: string | null,
+  origin: QueuedDeploymentOrigin,
+  audit: { readonly action: 'deployment.create' | 'deployment.rollback'; readonly data: Prisma.InputJsonObject },
+) {
+  const deployment = await tx.deployment.create({
+    data: { ...origin, appId: app.id, status: 'queued', createdById: actorId },
+    include: withDetails,
+  });
+  await recordAudit(tx, {
+    orgId: app.orgId,
+    actorId,
+    action: audit.action,
+    target: `deployment:${deployment.id}`,
+    data: { app: app.name, ...audit.data },
+  });
+  return deployment;
 }
 
 const ZIP_LOCAL_HEADER = [0x50, 0x4b, 0x03, 0x04];
@@ -215,24 +236,13 @@ export async function createUploadDeployment(
       data: { orgId: actor.orgId, bytes: archive, size: archive.length },
       select: { id: true },
     });
-    const deployment = await tx.deployment.create({
-      data: {
-        appId: app.id,
-        source: input.source,
-        status: 'queued',
-        sourceUploadId: upload.id,
-        createdById: actor.userId,
-      },
-      include: withDetails,
-    });
-    await recordAudit(tx, {
-      orgId: actor.orgId,
-      actorId: actor.userId,
-      action: 'deployment.create',
-      target: `deployment:${deployment.id}`,
-      data: { app: app.name, source: input.source, size: archive.length },
-    });
-    return deployment;
+    return insertQueuedDeployment(
+      tx,
+      app,
+      actor.userId,
+      { source: input.source, sourceUploadId: upload.id },
+      { action: 'deployment.create', data: { source: input.source, size: archive.length } },
+    );
   }, UPLOAD_TRANSACTION);
   await enqueueBuild(jobs, created.id);
   return toDeploymentDto(created);

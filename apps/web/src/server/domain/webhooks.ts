@@ -13,8 +13,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AppError } from '@stoa/errors';
 import { toAppError, type Db } from '@stoa/db';
 import { z } from 'zod';
-import { recordAudit } from './audit';
-import { enqueueBuild, type DeployJobs } from './deployments';
+import { enqueueBuild, insertQueuedDeployment, type DeployJobs } from './deployments';
 
 /** Largest webhook body read (GitHub caps payloads at 25 MB; a push's fields we need are small). */
 export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
@@ -76,34 +75,16 @@ export async function recordGitPush(
   const earlier = await findDelivery(db, input.app.id, input.deliveryId);
   if (earlier !== undefined) return earlier;
   try {
-    const deployment = await db.$transaction(async (tx) => {
-      const created = await tx.deployment.create({
-        data: {
-          appId: input.app.id,
-          source: 'git',
-          status: 'queued',
-          commitSha: input.commitSha,
-          branch: input.branch,
-          deliveryId: input.deliveryId,
-          createdById: null,
-        },
-        select: { id: true },
-      });
-      await recordAudit(tx, {
-        orgId: input.app.orgId,
-        actorId: null,
-        action: 'deployment.create',
-        target: `deployment:${created.id}`,
-        data: {
-          app: input.app.name,
-          source: 'git',
-          commitSha: input.commitSha,
-          branch: input.branch,
-          deliveryId: input.deliveryId,
-        },
-      });
-      return created;
-    });
+    const push = { commitSha: input.commitSha, branch: input.branch, deliveryId: input.deliveryId };
+    const deployment = await db.$transaction((tx) =>
+      insertQueuedDeployment(
+        tx,
+        input.app,
+        null,
+        { source: 'git', ...push },
+        { action: 'deployment.create', data: { source: 'git', ...push } },
+      ),
+    );
     await enqueueBuild(jobs, deployment.id);
     return { deploymentId: deployment.id, duplicate: false };
   } catch (error) {
