@@ -5,7 +5,6 @@
 // (its "missing job" rule) enqueues it again, and both deployments end live on the engine.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createClient } from '@stoa/client';
 import { generateAdminKeyPair, unwrap, type AdminPrivateJwk } from '@stoa/client/admin';
@@ -22,7 +21,7 @@ import {
   workerEnvVars,
   zipProject,
 } from '../src/handlers/deploy-fixture.test-util.js';
-import { startEngine, type EngineChild } from '../src/rollout/engine-child.test-util.js';
+import { freePort, startEngine, type EngineChild } from '../src/rollout/engine-child.test-util.js';
 import { startWorker, type RunningWorker } from '../src/start-worker.js';
 
 const REDIS_SERVER = execFileSync('which', ['redis-server'], { encoding: 'utf8' }).trim();
@@ -35,17 +34,6 @@ let worker: RunningWorker | undefined;
 let redisServer: ChildProcess | undefined;
 let port: number;
 const logLines: string[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
 /** A redis-server without persistence on `port`; resolves once it accepts connections. */
 function startRedis(): Promise<ChildProcess> {
