@@ -105,15 +105,26 @@ function start(name, cmd, args, childEnv, logFile) {
   child.on('exit', (code, signal) => {
     if (!stopping) log(`${name} exited (${code ?? signal})${logFile === undefined ? '' : `; see ${logFile}`}`);
   });
-  children.push(child);
+  children.push({ name, child });
   return child;
 }
+
+/** How long the children get to shut down after Ctrl-C before what is left is killed. */
+const STOP_GRACE_MS = 20_000;
 
 let stopping = false;
 function stop(signal) {
   if (stopping) process.exit(1);
   stopping = true;
-  for (const child of children) if (child.exitCode === null) child.kill(signal);
+  const running = () => children.filter(({ child }) => child.exitCode === null && child.signalCode === null);
+  for (const { child } of running()) child.kill(signal);
+  // A child whose shutdown hangs must not keep the terminal (or the ports) busy.
+  setTimeout(() => {
+    for (const { name, child } of running()) {
+      log(`${name} did not stop within ${STOP_GRACE_MS / 1000} s: killing it`);
+      child.kill('SIGKILL');
+    }
+  }, STOP_GRACE_MS).unref();
 }
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));

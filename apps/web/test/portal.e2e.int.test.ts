@@ -516,5 +516,5 @@ describe('portal in a browser', () => {
 
   it('npm start: engine + worker + portal from one command, used as its banner says, stopped by Ctrl-C', async () => {
     await checkNpmStart(browser!);
-  }, 240_000);
+  }, 360_000);
 });
