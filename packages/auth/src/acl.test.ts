@@ -164,6 +164,31 @@ describe('ACL over examples/shop (shop.ShopWS)', () => {
     if (!allowed) expect(decision.fields).toEqual([]);
   });
 
+  it('memoises decisions per request: any order, fresh role lists, past the cache bound', () => {
+    const fresh = SHOP_CASES.map(([, roles, privilege, resource, , fields]) =>
+      createAclEvaluator(compileExample('shop')).evaluate({
+        workspace: 'shop.ShopWS',
+        roles,
+        privilege,
+        resource,
+        ...(fields ? { fields } : {}),
+      }),
+    );
+    const memo = createAclEvaluator(compileExample('shop'));
+    const ask = (i: number): boolean => {
+      const [, roles, privilege, resource, , fields] = SHOP_CASES[i]!;
+      const req = { workspace: 'shop.ShopWS', roles: [...roles], privilege, resource };
+      return memo.evaluate(fields ? { ...req, fields } : req).allowed;
+    };
+    const indexes = SHOP_CASES.map((_, i) => i);
+    for (const order of [indexes, [...indexes].reverse(), indexes]) {
+      for (const i of order) expect(ask(i), SHOP_CASES[i]![0]).toBe(fresh[i]!.allowed);
+      // Past the bound (4096 decisions) the memo starts over; answers stay the same.
+      for (let k = 0; k < 2500; k++)
+        memo.evaluate({ workspace: 'shop.ShopWS', roles: owner, privilege: 'select', resource: `shop.None${k}` });
+    }
+  });
+
   it('explains a REVOKE with its source location', () => {
     const d = acl.evaluate({ workspace: 'shop.ShopWS', roles: manager, privilege: 'update', resource: 'shop.Cart' });
     expect(d.rule).toMatchObject({

@@ -73,6 +73,15 @@ interface WorkspaceIndex {
 const EXPAND_CACHE_LIMIT = 1024;
 const DECISION_CACHE_LIMIT = 4096;
 
+function getOrCreate<K, V>(map: Map<K, Map<string, V>>, key: K): Map<string, V> {
+  let inner = map.get(key);
+  if (inner === undefined) {
+    inner = new Map();
+    map.set(key, inner);
+  }
+  return inner;
+}
+
 function ruleKey(privilege: AclPrivilege, resource: QName): string {
   return `${privilege} ${resource}`;
 }
@@ -291,15 +300,44 @@ export function createAclEvaluator(appdef: AppDef): AclEvaluator {
     return allow(fields, rule);
   }
 
-  // Decisions depend only on the request, so they are memoised (bounded; cleared when full).
-  const decisions = new Map<string, AclDecision>();
+  // Decisions depend only on the request, so they are memoised (bounded; cleared when full). This
+  // runs several times per API request, so a hit builds no key strings: role lists are joined once
+  // per list object (a request reuses its list), and field-less requests — nearly all — are found
+  // through nested maps (roles → workspace → privilege → resource).
+  const rolesKeys = new WeakMap<readonly QName[], string>();
+  const decisions = new Map<string, Map<QName, Map<AclPrivilege, Map<QName, AclDecision>>>>();
+  const fieldDecisions = new Map<string, AclDecision>();
+  let cachedDecisions = 0;
   function evaluateMemo(req: AclRequest): AclDecision {
-    const key = `${req.workspace}|${req.privilege}|${req.resource}|${req.roles.join(',')}|${req.fields?.join(',') ?? '*'}`;
-    const cached = decisions.get(key);
+    let rolesKey = rolesKeys.get(req.roles);
+    if (rolesKey === undefined) {
+      rolesKey = req.roles.join(',');
+      rolesKeys.set(req.roles, rolesKey);
+    }
+    if (req.fields !== undefined) {
+      const key = `${req.workspace}|${req.privilege}|${req.resource}|${rolesKey}|${req.fields.join(',')}`;
+      const cached = fieldDecisions.get(key);
+      if (cached !== undefined) return cached;
+      const decision = evaluate(req);
+      if (fieldDecisions.size >= DECISION_CACHE_LIMIT) fieldDecisions.clear();
+      fieldDecisions.set(key, decision);
+      return decision;
+    }
+    const byWorkspace = getOrCreate(decisions, rolesKey);
+    const byPrivilege = getOrCreate(byWorkspace, req.workspace);
+    const byResource = getOrCreate(byPrivilege, req.privilege);
+    const cached = byResource.get(req.resource);
     if (cached !== undefined) return cached;
     const decision = evaluate(req);
-    if (decisions.size >= DECISION_CACHE_LIMIT) decisions.clear();
-    decisions.set(key, decision);
+    if (cachedDecisions >= DECISION_CACHE_LIMIT) {
+      decisions.clear();
+      cachedDecisions = 0;
+      getOrCreate(getOrCreate(getOrCreate(decisions, rolesKey), req.workspace), req.privilege).set(
+        req.resource,
+        decision,
+      );
+    } else byResource.set(req.resource, decision);
+    cachedDecisions++;
     return decision;
   }
 

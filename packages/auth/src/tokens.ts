@@ -138,12 +138,13 @@ export function createAuthenticator(ring: KeyRing, options: AuthenticatorOptions
 
   return {
     async authenticate(app: string, bearerToken: string): Promise<Principal> {
-      if (typeof bearerToken !== 'string' || bearerToken.length > MAX_TOKEN_LENGTH || !TOKEN_SHAPE.test(bearerToken)) {
+      if (typeof bearerToken !== 'string' || bearerToken.length > MAX_TOKEN_LENGTH)
         throw unauthenticated('invalid token');
-      }
-      const cacheKey = `${app} ${bearerToken}`;
+      // Keyed by the token alone (no key string built per request); a token is valid for one
+      // audience, so an entry for another app is a miss (and then fails verification).
+      const cacheKey = bearerToken;
       const hit = cache.get(cacheKey);
-      if (hit !== undefined) {
+      if (hit !== undefined && hit.principal.app === app) {
         if (ring.now() / 1000 >= hit.exp + clockTolerance) {
           cache.delete(cacheKey);
           throw unauthenticated('token expired');
@@ -157,6 +158,7 @@ export function createAuthenticator(ring: KeyRing, options: AuthenticatorOptions
         }
         return hit.principal;
       }
+      if (!TOKEN_SHAPE.test(bearerToken)) throw unauthenticated('invalid token');
       let payload: unknown;
       let kid: unknown;
       try {
