@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { isAppError, toAppError } from '@stoa/errors';
 import type { Logger } from 'pino';
 import type { HttpMetrics } from './http-metrics.js';
+import { endAtTurnEnd } from './turn-end-writer.js';
 
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
@@ -19,6 +20,8 @@ export class Exchange {
   wsid: number | undefined;
   private log: Logger | undefined;
   private recorded = false;
+  /** An answer is queued (ended at the end of this turn, turn-end-writer.ts). */
+  private answered = false;
 
   constructor(
     readonly req: IncomingMessage,
@@ -52,13 +55,15 @@ export class Exchange {
     res.statusCode = status;
     res.setHeader('content-type', contentType);
     res.setHeader('content-length', Buffer.byteLength(text));
-    res.end(text);
+    this.answered = true;
+    endAtTurnEnd(res, text);
     this.record(status);
   }
 
   sendEmpty(status: number): void {
     this.res.statusCode = status;
-    this.res.end();
+    this.answered = true;
+    endAtTurnEnd(this.res);
     this.record(status);
   }
 
@@ -83,6 +88,12 @@ export class Exchange {
       this.logger().debug({ status: e.httpStatus, code: e.code }, e.message);
     }
     const res = this.res;
+    if (this.answered) {
+      // Already answered (the answer goes out at the end of the turn): a failure after that is
+      // our bug, not the client's; it is logged above (unexpected) and the answer stands.
+      if (isAppError(error)) this.logger().error({ err: error }, 'failure after the response was queued');
+      return;
+    }
     if (res.headersSent) {
       // Mid-stream (SSE): the status is gone; cutting the connection is the only honest signal.
       res.destroy();
