@@ -1,7 +1,7 @@
 // Encodes a map field by field, straight into MessagePack: no intermediate tree, and the bytes go
 // to the host without a copy (the map header is written into space reserved at the front).
 
-import { Encoder } from './msgpack';
+import { Encoder } from './encoder';
 import { Value } from './value';
 
 // The longest map header (map32): 1 tag byte + 4 count bytes.

@@ -18,6 +18,7 @@ import type {
 } from '../extensions/host.js';
 import { tableIsA } from './fields.js';
 import type { StateSource } from './state-source.js';
+import type { StoredRecord, StoredViewRow } from './types.js';
 import { getViewDef, normalizeViewKey, readViewMerged, viewCk, viewPk, viewRowKey } from './views.js';
 import type { WriteSet } from './write-set.js';
 
@@ -64,6 +65,10 @@ function declared(list: ExtensionDef['state'], storage: QName, entity?: QName, a
   );
 }
 
+function rowOf(stored: StoredViewRow | undefined): ViewRow | undefined {
+  return stored?.row;
+}
+
 export function buildExtensionContext(o: ContextOptions): BuiltContext {
   const { ext, appdef } = o;
   let open = true;
@@ -88,25 +93,38 @@ export function buildExtensionContext(o: ContextOptions): BuiltContext {
       guard.assertOpen();
       if (!declared(ext.state, storage, entity, appdef)) throw guard.denied('read', storage, entity);
     },
+    /** A record read: undefined, or the record once its table is checked against STATE. */
+    record(rec: StoredRecord | undefined): StoredRecord | undefined {
+      if (rec === undefined) return undefined;
+      guard.canRead('sys.Record', String(rec['sys.QName']));
+      return rec;
+    },
     canWrite(storage: QName, entity?: QName): void {
       guard.assertOpen();
       if (!declared(ext.intents, storage, entity, appdef)) throw guard.denied('write', storage, entity);
     },
   };
-  const state: StateReader = {
-    async getRecord(id) {
+  // `…Now` answer synchronously when the value is pending in the write set (the WASM host then
+  // skips suspending its guest); the async methods are the same reads awaited, so both run the same
+  // checks in the same order.
+  const state: Required<StateReader> = {
+    getRecordNow(id) {
       guard.canRead('sys.Record');
-      const rec = await o.state.getRecord(o.wsid, id);
-      if (rec === undefined) return undefined;
-      guard.canRead('sys.Record', String(rec['sys.QName']));
-      return rec;
+      const rec = o.state.getRecordNow(o.wsid, id);
+      return rec instanceof Promise ? rec.then((r) => guard.record(r)) : guard.record(rec);
     },
-    async getView(view, key) {
+    async getRecord(id) {
+      return state.getRecordNow(id);
+    },
+    getViewNow(view, key) {
       guard.canRead('sys.View', view);
       const def = getViewDef(appdef, view);
       const k = normalizeViewKey(def, key, def.clusteringColumns.length, `${ext.qname} getView(${view})`);
-      const row = await o.state.getViewRow(viewRowKey(def, o.wsid, k));
-      return row?.row;
+      const row = o.state.getViewRowNow(viewRowKey(def, o.wsid, k));
+      return row instanceof Promise ? row.then(rowOf) : row.row;
+    },
+    async getView(view, key) {
+      return state.getViewNow(view, key);
     },
     readView(
       view: QName,

@@ -25,6 +25,23 @@ export class StateSource {
     return this.store.getViewRow(key);
   }
 
+  /**
+   * `getRecord` without a promise when the record is pending in the write set (no I/O); otherwise
+   * storage's promise. For callers that pay for every await (the WASM host suspends its guest).
+   */
+  getRecordNow(wsid: number, id: number): StoredRecord | Promise<StoredRecord | undefined> {
+    const pending = this.writes?.getRecord(wsid, id);
+    if (pending !== undefined) return pending;
+    return this.store.getRecord(wsid, id);
+  }
+
+  /** `getViewRow` without a promise when the row is pending in the write set; otherwise storage's promise. */
+  getViewRowNow(key: StorageKey): StoredViewRow | Promise<StoredViewRow | undefined> {
+    const pending = this.writes?.getView(key);
+    if (pending !== undefined) return pending.value;
+    return this.store.getViewRow(key);
+  }
+
   async getUnique(key: StorageKey): Promise<number | undefined> {
     const pending = this.writes?.getUnique(key);
     if (pending !== undefined) return pending === 0 ? undefined : pending;

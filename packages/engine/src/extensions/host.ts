@@ -61,6 +61,15 @@ export interface StateReader {
     options?: ReadViewOptions,
   ): AsyncIterable<ViewRow>;
   getAppSecret(name: string): Promise<string | undefined>;
+  /**
+   * Optional fast paths of `getRecord` / `getView` for hosts that pay for every await (the WASM host
+   * suspends the guest: asyncify unwind, await, rewind). The same read with the same checks, but
+   * when the answer is already in memory without I/O (the batch's pending writes) it is returned
+   * itself, not a promise; otherwise the promise the async method would return. A failed check
+   * throws synchronously. Hosts that do not care (builtins) use the async methods.
+   */
+  getRecordNow?(id: number): RecordValue | undefined | Promise<RecordValue | undefined>;
+  getViewNow?(view: QName, key: Readonly<Record<string, unknown>>): ViewRow | undefined | Promise<ViewRow | undefined>;
 }
 
 /** Writes an extension may request; each checks the extension's declared INTENTS. */

@@ -8,9 +8,10 @@
 // `drive` awaits the promise, starts a rewind and calls the export again, which re-enters the
 // suspended frames up to the same import call, which then returns the resolved answer.
 
-import type { ExtensionContext, ViewRow } from '../host.js';
+import type { EventView, ExtensionContext, ViewRow } from '../host.js';
 import { ABI_VERSION, SUSPEND_BUFFER_BYTES } from './abi.js';
 import { GuestAbortError, HostCallError } from './errors.js';
+import { EventBytes } from './event-bytes.js';
 import type { MemoryUse } from './errors.js';
 import type { PreparedModule } from './instrument.js';
 import { decodeGuestMap, MessagePackError } from './msgpack-decode.js';
@@ -74,6 +75,8 @@ export class Guest {
   private ctx: ExtensionContext | undefined;
   /** Length of the pending value (in `encoder`'s buffer), -1 when nothing is pending. */
   private pending = -1;
+  /** Set when the pending value is this event, whose bytes are in `events` (shared), not `encoder`. */
+  private pendingEvent: EventView | undefined;
   private readonly encoder = new GuestEncoder();
   private readonly iterators: RowIterator[] = [];
   private intents = 0;
@@ -86,6 +89,8 @@ export class Guest {
     prepared: PreparedModule,
     private readonly limits: GuestLimits,
     private readonly trace: TraceLogger | undefined,
+    /** The app's shared encoded-event slot (wasm-host.ts); a standalone instance has its own. */
+    private readonly events: EventBytes = new EventBytes(),
   ) {
     this.budget = BigInt(limits.fuel);
     const capPages = Math.floor(limits.maxMemoryBytes / PAGE_BYTES);
@@ -160,6 +165,7 @@ export class Guest {
   private end(): void {
     this.ctx = undefined;
     this.pending = -1;
+    this.pendingEvent = undefined;
     this.resumed = undefined;
     if (this.iterators.length > 0) this.iterators.length = 0;
   }
@@ -240,8 +246,14 @@ export class Guest {
 
   /** Encodes `value` as the pending value (ABI §3) and returns its length; undefined: nothing, -1. */
   private produce(value: unknown): number {
+    this.pendingEvent = undefined;
     this.pending = value === undefined ? -1 : this.encoder.encode(value);
     return this.pending;
+  }
+
+  /** A read's answer: produced at once when the state had it in memory, else the guest suspends. */
+  private answer(value: unknown): number {
+    return value instanceof Promise ? this.suspend(value) : this.produce(value);
   }
 
   private suspend(answer: Promise<unknown>): number {
@@ -294,8 +306,10 @@ export class Guest {
         const n = this.pending;
         if (n < 0) throw new HostCallError('stoa.take: nothing pending');
         const p = this.range(ptr, n, 'stoa.take', false); // refreshes this.u8 after a grow
-        this.u8.set(this.encoder.bytes(n), p);
+        const ev = this.pendingEvent;
+        this.u8.set(ev === undefined ? this.encoder.bytes(n) : this.events.bytes(ev, n), p);
         this.pending = -1;
+        this.pendingEvent = undefined;
       },
       context: (): number => {
         const c = this.context();
@@ -310,16 +324,25 @@ export class Guest {
       },
       arg: (): number => this.produce(this.context().arg),
       unlogged_arg: (): number => this.produce(this.context().unloggedArg),
-      event: (): number => this.produce(this.context().event),
+      event: (): number => {
+        const ev = this.context().event;
+        if (ev === undefined) return this.produce(undefined);
+        this.pending = this.events.encode(ev);
+        this.pendingEvent = ev;
+        return this.pending;
+      },
       get_record: (id: bigint): number => {
         if (this.resuming()) return this.produce(this.takeResumed());
-        return this.suspend(this.context().state.getRecord(this.id(id, 'stoa.get_record')));
+        const state = this.context().state;
+        const rid = this.id(id, 'stoa.get_record');
+        return this.answer(state.getRecordNow === undefined ? state.getRecord(rid) : state.getRecordNow(rid));
       },
       get_view: (viewPtr: number, viewLen: number, keyPtr: number, keyLen: number): number => {
         if (this.resuming()) return this.produce(this.takeResumed());
         const view = this.string(viewPtr, viewLen, 'stoa.get_view');
         const key = this.map(keyPtr, keyLen, 'stoa.get_view');
-        return this.suspend(this.context().state.getView(view, key));
+        const state = this.context().state;
+        return this.answer(state.getViewNow === undefined ? state.getView(view, key) : state.getViewNow(view, key));
       },
       read_view: (vPtr: number, vLen: number, pPtr: number, pLen: number, limit: number, reverse: number): number => {
         if (this.resuming()) {
@@ -342,6 +365,7 @@ export class Guest {
       secret: (namePtr: number, nameLen: number): number => {
         if (this.resuming()) {
           const value = this.takeResumed() as string | undefined;
+          this.pendingEvent = undefined;
           this.pending = value === undefined ? -1 : this.encoder.encodeUtf8(value); // raw UTF-8, not MessagePack
           return this.pending;
         }

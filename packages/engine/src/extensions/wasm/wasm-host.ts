@@ -13,6 +13,7 @@ import type { AppBundle } from '../../app/bundle.js';
 import type { ExtensionContext, ExtensionHost, LoadedExtensions } from '../host.js';
 import { ABI_VERSION, UNAVAILABLE_STORAGES } from './abi.js';
 import { describeFailure, toExtensionError } from './errors.js';
+import { EventBytes } from './event-bytes.js';
 import { Guest, type GuestLimits, type TraceLogger } from './guest.js';
 import { prepareModule, type PreparedModule, type PrepareSource } from './instrument.js';
 
@@ -59,6 +60,7 @@ class PackagePool {
     private readonly limits: GuestLimits,
     private readonly maxIdle: number,
     private readonly trace: TraceLogger | undefined,
+    private readonly events: EventBytes,
   ) {}
 
   take(partition: number): Guest {
@@ -66,7 +68,7 @@ class PackagePool {
   }
 
   create(): Guest {
-    return new Guest(this.prepared, this.limits, this.trace);
+    return new Guest(this.prepared, this.limits, this.trace, this.events);
   }
 
   release(partition: number, guest: Guest): void {
@@ -151,8 +153,10 @@ async function loadApp(bundle: AppBundle, settings: LoadSettings): Promise<Loade
   const problems: string[] = [];
   const entries = new Map<QName, EntryPoint>();
   const pools = new Map<string, PackagePool>();
+  // One encoded-event slot for the app: the extensions one event fires share its bytes.
+  const events = new EventBytes();
   for (const [pkg, exts] of byPackage) {
-    const pool = await loadPackage(bundle, pkg, exts, settings, problems);
+    const pool = await loadPackage(bundle, pkg, exts, settings, events, problems);
     if (pool === undefined) continue;
     pools.set(pkg, pool);
     for (const ext of exts) entries.set(ext.qname, { pool, exportName: entityOf(ext.qname) });
@@ -168,6 +172,7 @@ async function loadPackage(
   pkg: string,
   exts: readonly ExtensionDef[],
   settings: LoadSettings,
+  events: EventBytes,
   problems: string[],
 ): Promise<PackagePool | undefined> {
   const { limits } = settings;
@@ -212,7 +217,7 @@ async function loadPackage(
   }
   if (problems.length > before) return undefined;
 
-  const pool = new PackagePool(pkg, prepared, limits, settings.maxIdle, settings.trace);
+  const pool = new PackagePool(pkg, prepared, limits, settings.maxIdle, settings.trace, events);
   let guest: Guest | undefined;
   try {
     guest = pool.create();
