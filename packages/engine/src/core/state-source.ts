@@ -14,15 +14,11 @@ export class StateSource {
   ) {}
 
   async getRecord(wsid: number, id: number): Promise<StoredRecord | undefined> {
-    const pending = this.writes?.getRecord(wsid, id);
-    if (pending !== undefined) return pending;
-    return this.store.getRecord(wsid, id);
+    return this.getRecordNow(wsid, id);
   }
 
   async getViewRow(key: StorageKey): Promise<StoredViewRow | undefined> {
-    const pending = this.writes?.getView(key);
-    if (pending !== undefined) return pending.value;
-    return this.store.getViewRow(key);
+    return this.getViewRowNow(key);
   }
 
   /**
