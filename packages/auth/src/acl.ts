@@ -323,20 +323,18 @@ export function createAclEvaluator(appdef: AppDef): AclEvaluator {
       fieldDecisions.set(key, decision);
       return decision;
     }
-    const byWorkspace = getOrCreate(decisions, rolesKey);
-    const byPrivilege = getOrCreate(byWorkspace, req.workspace);
-    const byResource = getOrCreate(byPrivilege, req.privilege);
+    const slot = (): Map<QName, AclDecision> =>
+      getOrCreate(getOrCreate(getOrCreate(decisions, rolesKey), req.workspace), req.privilege);
+    let byResource = slot();
     const cached = byResource.get(req.resource);
     if (cached !== undefined) return cached;
     const decision = evaluate(req);
     if (cachedDecisions >= DECISION_CACHE_LIMIT) {
       decisions.clear();
       cachedDecisions = 0;
-      getOrCreate(getOrCreate(getOrCreate(decisions, rolesKey), req.workspace), req.privilege).set(
-        req.resource,
-        decision,
-      );
-    } else byResource.set(req.resource, decision);
+      byResource = slot();
+    }
+    byResource.set(req.resource, decision);
     cachedDecisions++;
     return decision;
   }

@@ -90,8 +90,9 @@ export class Exchange {
     const res = this.res;
     if (this.answered) {
       // Already answered (the answer goes out at the end of the turn): a failure after that is
-      // our bug, not the client's; it is logged above (unexpected) and the answer stands.
-      if (isAppError(error)) this.logger().error({ err: error }, 'failure after the response was queued');
+      // our bug, not the client's, so it is logged as an error (unexpected ones were, above) and
+      // the answer stands.
+      if (e.expected) this.logger().error({ err: error }, 'failure after the response was queued');
       return;
     }
     if (res.headersSent) {
