@@ -1,5 +1,6 @@
 /**
- * An async projector on one partition: follows the PLog from its stored offset, invokes the
+ * An async projector on one partition: follows the PLog from its stored offset (the rows just
+ * applied come from the partition's in-memory tail, older ones from storage), invokes the
  * projector for every event it fires on, collects view writes in an in-memory bundle (reads see
  * the bundle), and flushes the bundle, then its new offset (a crash in between means redelivery,
  * which the view rows' offsets make a no-op). Always whole PLog rows, so
@@ -102,7 +103,8 @@ export class AsyncProjector {
     const limit = this.app.options.projectorBatchEvents;
     let processed = 0;
     let offset = this.offset;
-    for await (const row of this.app.store.readPLog(this.partition.id, offset + 1)) {
+    const rows = this.partition.appliedRowsFrom(offset + 1) ?? this.app.store.readPLog(this.partition.id, offset + 1);
+    for await (const row of rows) {
       if (this.stopped) return;
       for (const bytes of row.events) await this.handle(decodeValue<StoredEvent>(bytes), state, bundle);
       offset = row.firstOffset + row.events.length - 1;

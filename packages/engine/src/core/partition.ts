@@ -21,7 +21,16 @@ import { StateSource } from './state-source.js';
 import { Batch, defaultSeq, Tx } from './tx.js';
 import type { StoredEvent, WsSeq } from './types.js';
 import { invalidateSubjects } from './member-cache.js';
+import { RecentRows } from './recent-rows.js';
 import { flushItems } from './write-set.js';
+
+/** How far a batch got, for answering its commands when it fails unexpectedly. */
+interface BatchProgress {
+  /** tasks[0..owned) are this batch's; the rest went back to the queue. */
+  owned: number;
+  /** Set once the batch is durable and applied: its commands and their answers. */
+  committed: { task: Task; value: unknown }[] | undefined;
+}
 
 interface Task {
   readonly fn: (tx: Tx) => Promise<unknown>;
@@ -46,6 +55,8 @@ export class Partition {
   private checkpointTimer: NodeJS.Timeout | undefined;
   private idle: (() => void)[] = [];
   private readonly appliedListeners = new Set<(offset: number) => void>();
+  /** The newest applied rows, for the async projectors (recent-rows.ts). */
+  private readonly recentRows = new RecentRows();
   readonly logger: Logger;
   ready = false;
 
@@ -80,6 +91,14 @@ export class Partition {
   onApplied(listener: (offset: number) => void): () => void {
     this.appliedListeners.add(listener);
     return () => this.appliedListeners.delete(listener);
+  }
+
+  /**
+   * The applied PLog rows from the one starting at `offset` on, from memory; undefined when they
+   * are not all there (the caller reads the PLog from storage then).
+   */
+  appliedRowsFrom(offset: number): readonly PLogRow[] | undefined {
+    return this.recentRows.from(offset);
   }
 
   async committedSeq(wsid: number): Promise<WsSeq> {
@@ -117,6 +136,7 @@ export class Partition {
   }
 
   private async drain(): Promise<void> {
+    let failed = false;
     try {
       while (this.queue.length > 0 || this.checkpointDue) {
         if (this.needsRecovery) {
@@ -137,16 +157,46 @@ export class Partition {
     } catch (error) {
       this.logger.error({ err: error }, 'partition executor failed');
       this.needsRecovery = true;
+      failed = true;
     } finally {
       this.running = false;
       this.app.metrics.queueDepth.set({ app: this.app.key, partition: String(this.id) }, this.queue.length);
       for (const f of this.idle.splice(0)) f();
-      if (this.queue.length > 0) this.kick();
+      // After a failure, not at once: storage calls that fail synchronously would spin the loop.
+      if (this.queue.length > 0) {
+        if (failed) setTimeout(() => this.kick(), 100);
+        else this.kick();
+      }
     }
   }
 
+  /**
+   * Runs one batch. Storage failures are handled inside (commands rejected, recovery next); this
+   * catches what is left — a bug — so that no command it took is left without an answer: before
+   * the commit they are rejected (nothing was written), after it they stand (durable and applied;
+   * recovery rebuilds the in-memory state before the next batch).
+   */
   private async runBatch(): Promise<void> {
     const tasks = this.queue.splice(0, this.app.resources.limits.maxGroupCommit);
+    const progress: BatchProgress = { owned: tasks.length, committed: undefined };
+    try {
+      await this.executeBatch(tasks, progress);
+    } catch (error) {
+      this.needsRecovery = true;
+      this.logger.error({ err: error }, 'partition batch failed unexpectedly');
+      if (progress.committed !== undefined) {
+        for (const d of progress.committed) d.task.resolve(d.value);
+        return;
+      }
+      const err = new AppError(
+        'INTERNAL',
+        `partition ${this.id}: the batch failed before its commit; nothing was written`,
+      );
+      for (const task of tasks.slice(0, progress.owned)) task.reject(err);
+    }
+  }
+
+  private async executeBatch(tasks: Task[], progress: BatchProgress): Promise<void> {
     const batch = new Batch(this, this.nextPLogOffset, this.nextWSNumber);
     const maxRow = this.store.storage.limits.maxValueBytes - 1024;
     const done: { task: Task; value: unknown }[] = [];
@@ -163,6 +213,7 @@ export class Partition {
           );
         if (batch.events.length > 0 && batch.size + size > maxRow) {
           this.queue.unshift(...tasks.slice(i)); // the rest goes into the next batch (re-executed there)
+          progress.owned = i;
           break;
         }
         tx.commit();
@@ -196,6 +247,7 @@ export class Partition {
       }
       if (!applied && !(await this.flushCommitted(batch, items, done))) return;
     } else if (!batch.writes.isEmpty() && !(await this.flushCommitted(batch, batch.writes.toItems(), done))) return;
+    progress.committed = done;
     invalidateSubjects(this.app, batch.events);
     this.afterApply(batch);
     for (const d of done) d.task.resolve(d.value);
@@ -237,6 +289,7 @@ export class Partition {
       this.appliedOffset = this.nextPLogOffset - 1;
       this.eventsSinceCheckpoint += batch.events.length;
       this.app.metrics.groupCommitSize.observe({ app: this.app.key }, batch.events.length);
+      this.recentRows.append({ firstOffset: batch.firstOffset, events: batch.encoded });
     }
     this.app.publishWrites(batch.writes, batch.events);
     if (batch.events.length > 0) for (const l of this.appliedListeners) l(this.appliedOffset);
@@ -255,6 +308,7 @@ export class Partition {
   private async recover(): Promise<void> {
     const started = Date.now();
     const cp = await this.store.loadCheckpoint(this.id);
+    this.recentRows.clear();
     this.seqs.clear();
     this.dirty.clear();
     this.nextPLogOffset = (cp?.appliedPLogOffset ?? 0) + 1;

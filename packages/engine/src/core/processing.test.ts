@@ -231,6 +231,60 @@ describe('partition processing', () => {
     expect(after.offsets).toEqual(Array.from({ length: before.offsets.length + 1 }, (_, i) => i + 1));
   });
 
+  it('a batch that fails unexpectedly before its commit answers its commands (500, nothing written) and the next one succeeds', async () => {
+    // The writer reads the clock once per command it executes; a clock that throws there stands
+    // for a bug in the batch code (storage failures are handled separately, above).
+    const clock = { failInBatch: false };
+    const now = (): number => {
+      if (clock.failInBatch && new Error().stack?.includes('executeBatch') === true) {
+        clock.failInBatch = false;
+        throw new Error('clock bug');
+      }
+      return Date.now();
+    };
+    const { provider } = faultyProvider();
+    const core = await createEngineCore(memResources({ storage: provider, now }), {
+      projectorBackoffMs: { initial: 5, max: 20 },
+    });
+    cores.push(core);
+    const app = await core.loadApp(todoBundle());
+    const { wsid } = await app.createWorkspace(alice, { kind: 'todo.TodoWS', name: 'u', descriptor: { Title: 'U' } });
+    const before = await plogStats(provider, wsid % app.partitions);
+    clock.failInBatch = true;
+    await expect(app.insertDoc(alice, wsid, 'todo.Task', { ...task, Title: 'lost' })).rejects.toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringContaining('nothing was written') as unknown,
+    });
+    expect(clock.failInBatch).toBe(false);
+    await app.insertDoc(alice, wsid, 'todo.Task', { ...task, Title: 'second' });
+    expect((await app.listCDocs(alice, wsid, 'todo.Task', {})).results.map((r) => r.Title)).toEqual(['second']);
+    const after = await plogStats(provider, wsid % app.partitions);
+    expect(after.offsets).toEqual(Array.from({ length: before.offsets.length + 1 }, (_, i) => i + 1));
+  });
+
+  it('a batch that fails unexpectedly after its commit still answers with the committed result; the partition recovers', async () => {
+    const { provider } = faultyProvider();
+    const { core, app } = await start(provider);
+    const { wsid } = await app.createWorkspace(alice, { kind: 'todo.TodoWS', name: 'c', descriptor: { Title: 'C' } });
+    const partition = (core.getApp('test', 'todo') as RuntimeAppService).runtime.partitions[wsid % app.partitions]!;
+    let armed = true;
+    const off = partition.onApplied(() => {
+      if (!armed) return;
+      armed = false;
+      throw new Error('listener bug');
+    });
+    const first = await app.insertDoc(alice, wsid, 'todo.Task', { ...task, Title: 'kept' });
+    off();
+    expect(armed).toBe(false);
+    const second = await app.insertDoc(alice, wsid, 'todo.Task', { ...task, Title: 'next' });
+    expect(second.currentWLogOffset).toBe(first.currentWLogOffset + 1);
+    const titles = (await app.listCDocs(alice, wsid, 'todo.Task', {})).results.map((r) => r.Title);
+    expect(titles.sort()).toEqual(['kept', 'next']);
+    expect((await app.runQuery(alice, wsid, 'todo.Stats', undefined, {})).results).toEqual([{ Open: 2, Done: 0 }]);
+    const { offsets } = await plogStats(provider, wsid % app.partitions);
+    expect(offsets).toEqual(Array.from({ length: offsets.length }, (_, i) => i + 1));
+  });
+
   it('recovers from a checkpoint plus the PLog after it', async () => {
     const { provider } = faultyProvider();
     const first = await start(provider, { checkpointEveryEvents: 3 });
