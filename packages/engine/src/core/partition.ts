@@ -289,7 +289,9 @@ export class Partition {
       this.appliedOffset = this.nextPLogOffset - 1;
       this.eventsSinceCheckpoint += batch.events.length;
       this.app.metrics.groupCommitSize.observe({ app: this.app.key }, batch.events.length);
-      this.recentRows.append({ firstOffset: batch.firstOffset, events: batch.encoded });
+      // Only partitions with async projectors keep a tail (nobody else reads it).
+      if (this.appliedListeners.size > 0)
+        this.recentRows.append({ firstOffset: batch.firstOffset, events: batch.encoded });
     }
     this.app.publishWrites(batch.writes, batch.events);
     if (batch.events.length > 0) for (const l of this.appliedListeners) l(this.appliedOffset);

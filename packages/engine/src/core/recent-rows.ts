@@ -14,7 +14,11 @@ export interface RecentRowsLimits {
   readonly maxBytes: number;
 }
 
-export const DEFAULT_RECENT_ROWS: RecentRowsLimits = { maxRows: 512, maxBytes: 4 * 1024 * 1024 };
+/**
+ * Projectors are usually one row behind, so a short tail serves them; the bound matters because a
+ * node keeps one per partition of every app with async projectors.
+ */
+export const DEFAULT_RECENT_ROWS: RecentRowsLimits = { maxRows: 64, maxBytes: 1024 * 1024 };
 
 export class RecentRows {
   private rows: PLogRow[] = [];
