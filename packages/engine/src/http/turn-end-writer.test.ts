@@ -14,7 +14,11 @@ function fakeResponse(name: string, sent: string[]): ServerResponse {
     statusCode: 200,
     headersSent: false,
     setHeader: (k: string, v: unknown) => headers.set(k, v),
-    end: (body?: string) => sent.push(`${name}:${body ?? ''}`),
+    end: (body?: string) => {
+      if (body === 'throw') throw new Error('invalid status');
+      sent.push(`${name}:${body ?? ''}`);
+    },
+    destroy: () => sent.push(`${name}:destroyed`),
   } as unknown as ServerResponse;
 }
 
@@ -32,6 +36,14 @@ describe('endAtTurnEnd', () => {
     endAtTurnEnd(fakeResponse('c', sent), '3');
     await nextTurn();
     expect(sent).toEqual(['a:1', 'b:', 'c:3']);
+  });
+
+  it('closes a response whose end throws and still ends the others of its turn', async () => {
+    const sent: string[] = [];
+    endAtTurnEnd(fakeResponse('a', sent), 'throw');
+    endAtTurnEnd(fakeResponse('b', sent), '2');
+    await nextTurn();
+    expect(sent).toEqual(['a:destroyed', 'b:2']);
   });
 });
 

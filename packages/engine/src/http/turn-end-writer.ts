@@ -19,8 +19,14 @@ function flush(): void {
   // Responses ended while flushing (none expected) wait for the next turn's flush.
   const batch = pending.splice(0);
   for (const { res, body } of batch) {
-    if (body === undefined) res.end();
-    else res.end(body);
+    try {
+      if (body === undefined) res.end();
+      else res.end(body);
+    } catch (error) {
+      // Thrown here, outside any handler, it would crash the process and strand the turn's other
+      // answers; a connection closed on error is what a failing res.end in a handler came to.
+      res.destroy(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 }
 
