@@ -293,22 +293,34 @@ export function endInput(): void {
   if (remaining() != 0) throw new Error('msgpack: ' + remaining().toString() + ' trailing bytes');
 }
 
-/** Reads a map header and enters it (its entries follow as nextKey/next… pairs); -1, reading nothing, when the next value is no map. */
-export function enterMap(): i32 {
+/**
+ * The entry count of the container header at the read position — the fix range `fix`..`fix`+15 or
+ * the 16-/32-bit tags — consumed; -1, reading nothing, when the next value is another kind.
+ */
+function containerHeader(fix: u32, tag16: u32, tag32: u32): i64 {
   const at = pos;
   if (at >= end) throw new Error('msgpack: unexpected end of input');
-  const tag = load<u8>(at);
-  let n: u32;
-  if (tag >= 0x80 && tag < 0x90) {
+  const tag = <u32>load<u8>(at);
+  // Unsigned: a tag below `fix` wraps around and is no fix value.
+  if (tag - fix < 0x10) {
     pos = at + 1;
-    n = <u32>(tag & 0x0f);
-  } else if (tag == 0xde) {
+    return <i64>(tag & 0x0f);
+  }
+  if (tag == tag16) {
     pos = at + 1;
-    n = <u32>readU16();
-  } else if (tag == 0xdf) {
+    return <i64>readU16();
+  }
+  if (tag == tag32) {
     pos = at + 1;
-    n = readU32();
-  } else return -1;
+    return <i64>readU32();
+  }
+  return -1;
+}
+
+/** Reads a map header and enters it (its entries follow as nextKey/next… pairs); -1, reading nothing, when the next value is no map. */
+export function enterMap(): i32 {
+  const n = containerHeader(0x80, 0xde, 0xdf);
+  if (n < 0) return -1;
   if (<u64>n * 2 > <u64>remaining()) throw new Error('msgpack: map of ' + n.toString() + ' entries is truncated');
   enter();
   return <i32>n;
@@ -316,21 +328,9 @@ export function enterMap(): i32 {
 
 /** Reads an array header and enters it; -1, reading nothing, when the next value is no array. */
 export function enterArray(): i32 {
-  const at = pos;
-  if (at >= end) throw new Error('msgpack: unexpected end of input');
-  const tag = load<u8>(at);
-  let n: u32;
-  if (tag >= 0x90 && tag < 0xa0) {
-    pos = at + 1;
-    n = <u32>(tag & 0x0f);
-  } else if (tag == 0xdc) {
-    pos = at + 1;
-    n = <u32>readU16();
-  } else if (tag == 0xdd) {
-    pos = at + 1;
-    n = readU32();
-  } else return -1;
-  if (<usize>n > remaining()) throw new Error('msgpack: array of ' + n.toString() + ' items is truncated');
+  const n = containerHeader(0x90, 0xdc, 0xdd);
+  if (n < 0) return -1;
+  if (<u64>n > <u64>remaining()) throw new Error('msgpack: array of ' + n.toString() + ' items is truncated');
   enter();
   return <i32>n;
 }
